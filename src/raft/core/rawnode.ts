@@ -1,27 +1,130 @@
-// PLACEHOLDER: the public surface of the Raft core; the implementation is being written.
-import type { ConfChange, LogIndex, Message, NodeId, PersistedState, ProposeResult, RaftConfig, Random, Ready, RequestResult, Snapshot, Status } from './types.js';
+// The public face of the Raft core: inputs (tick, step, propose, ...) and the Ready/advance cycle.
+//
+// Usage by a driver, in a loop:
+//   if (node.hasReady()) { const rd = node.ready(); persist(rd); send(rd.messages); apply(rd); node.advance(rd); }
+// ready() and advance() strictly alternate; inputs may arrive at any time in between (while the
+// driver is persisting), and their effects go into the next Ready. See `Ready` for the ordering
+// contract the driver must keep.
+import { assert } from './assert.js';
+import { Raft } from './raft.js';
+import type { ConfChange, HardState, LogIndex, Message, NodeId, PersistedState, ProposeResult, RaftConfig, Random, Ready, RequestResult, Snapshot, SoftState, Status } from './types.js';
+
+/** Committed entry bytes handed to the application per Ready, at most (at least one entry). */
+export const APPLY_BYTES_PER_READY_MAX = 16 * 1024 * 1024;
 
 export class RawNode {
-  constructor(readonly config: RaftConfig, _persisted: PersistedState, _random: Random) {}
-  get id(): NodeId { return this.config.id; }
+  private readonly raft: Raft;
+  private prevHardState: HardState;
+  private prevSoftState: SoftState;
+  private outstanding: Ready | undefined;
+
+  constructor(readonly config: RaftConfig, persisted: PersistedState, random: Random) {
+    this.raft = new Raft(config, persisted, random);
+    this.prevHardState = this.raft.hardState();
+    this.prevSoftState = this.raft.softState();
+  }
+
+  get id(): NodeId {
+    return this.raft.id;
+  }
+
   /** Advances the logical clock by one tick (election and heartbeat timeouts count ticks). */
-  tick(): void { throw new Error('unimplemented'); }
-  /** Feeds a message received from a peer. Messages from stale terms or unknown shapes are ignored. */
-  step(_message: Message): void { throw new Error('unimplemented'); }
-  /** Starts an election now (pre-vote first when enabled). Ignored on a leader or a learner. */
-  campaign(): void { throw new Error('unimplemented'); }
-  /** Appends data entries as one batch (leader only). */
-  propose(_data: readonly Uint8Array[]): ProposeResult { throw new Error('unimplemented'); }
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Feeds a message received from a peer. Messages from stale terms are answered or ignored as Raft requires. */
+  step(message: Message): void {
+    this.raft.step(message);
+  }
+
+  /** Starts an election now (pre-vote first when enabled). Ignored on a leader or a non-voter. */
+  campaign(): void {
+    this.raft.campaign();
+  }
+
+  /** Appends data entries as one batch (leader only); they occupy consecutive indexes from firstIndex. */
+  propose(data: readonly Uint8Array[]): ProposeResult {
+    return this.raft.propose(data);
+  }
+
   /** Appends a membership change (leader only; one in flight at a time). */
-  proposeConfChange(_cc: ConfChange): ProposeResult { throw new Error('unimplemented'); }
-  /** Requests a linearizable read point; confirmed later as a ReadState with the same ctx (leader only). */
-  readIndex(_ctx: string): RequestResult { throw new Error('unimplemented'); }
-  /** Hands leadership to `to` (leader only). */
-  transferLeadership(_to: NodeId): RequestResult { throw new Error('unimplemented'); }
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    return this.raft.proposeConfChange(cc);
+  }
+
+  /** Requests a linearizable read point, confirmed later as a ReadState with the same ctx (leader only). */
+  readIndex(ctx: string): RequestResult {
+    return this.raft.readIndex(ctx);
+  }
+
+  /** Hands leadership to `to` (leader only); proposals are refused until it completes or times out. */
+  transferLeadership(to: NodeId): RequestResult {
+    return this.raft.transferLeadership(to);
+  }
+
   /** The application's snapshot at `index` (<= applied): compacts the log behind it and returns the Snapshot to store. */
-  compact(_index: LogIndex, _data: Uint8Array): Snapshot { throw new Error('unimplemented'); }
-  hasReady(): boolean { throw new Error('unimplemented'); }
-  ready(): Ready { throw new Error('unimplemented'); }
-  advance(_ready: Ready): void { throw new Error('unimplemented'); }
-  status(): Status { throw new Error('unimplemented'); }
+  compact(index: LogIndex, data: Uint8Array): Snapshot {
+    return this.raft.compact(index, data);
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    return (
+      r.messages.length > 0 ||
+      r.readStates.length > 0 ||
+      r.log.pendingSnapshot !== undefined ||
+      r.log.stable < r.log.lastIndex() ||
+      r.log.applied < r.log.committed ||
+      !sameHardState(r.hardState(), this.prevHardState) ||
+      !sameSoftState(r.softState(), this.prevSoftState)
+    );
+  }
+
+  ready(): Ready {
+    assert(this.outstanding === undefined, 'ready() called again before advance()');
+    const r = this.raft;
+    const hardState = r.hardState();
+    const softState = r.softState();
+    const rd: Ready = {
+      softState: sameSoftState(softState, this.prevSoftState) ? undefined : softState,
+      hardState: sameHardState(hardState, this.prevHardState) ? undefined : hardState,
+      snapshot: r.log.pendingSnapshot,
+      entries: r.log.unstableEntries(),
+      messages: r.messages,
+      committedEntries: r.log.committedToApply(APPLY_BYTES_PER_READY_MAX),
+      readStates: r.readStates,
+    };
+    r.messages = [];
+    r.readStates = [];
+    this.outstanding = rd;
+    return rd;
+  }
+
+  /** Tells the core the Ready was persisted, sent and applied. */
+  advance(rd: Ready): void {
+    assert(rd === this.outstanding, 'advance() with a Ready that is not the outstanding one');
+    this.outstanding = undefined;
+    const log = this.raft.log;
+    if (rd.softState) this.prevSoftState = rd.softState;
+    if (rd.hardState) this.prevHardState = rd.hardState;
+    if (rd.snapshot && log.pendingSnapshot === rd.snapshot) log.pendingSnapshot = undefined;
+    const last = rd.entries.at(-1);
+    // Entries may have been replaced since ready(); they are stable only if still the same ones.
+    if (last && log.term(last.index) === last.term && last.index > log.stable) log.stable = last.index;
+    const applied = rd.committedEntries.at(-1);
+    if (applied && applied.index > log.applied) log.applied = applied.index;
+  }
+
+  status(): Status {
+    return this.raft.status();
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.leader === b.leader && a.role === b.role;
 }

@@ -224,6 +224,7 @@ export type Refusal =
   | { readonly code: 'transferring'; readonly leader: NodeId }
   | { readonly code: 'conf-change-pending' }
   | { readonly code: 'invalid-conf-change'; readonly reason: string }
+  | { readonly code: 'invalid-transfer'; readonly reason: string }
   | { readonly code: 'too-many-uncommitted' }
   | { readonly code: 'too-many-reads' };
 
