@@ -1,0 +1,141 @@
+// The Raft simulator's command line.
+//
+//   npm run sim -- --seeds 10000               seeds 1..10000 (--from S to start elsewhere)
+//   npm run sim -- --seed 1234 --verbose       one seed, printing every event
+//   npm run sim -- --seeds 500 --bug stale-read
+//
+// Seeds are spread over worker threads (--jobs, default: one per core); every seed runs alone and
+// deterministically, so the result does not depend on the split. Ends with "N passed, M failed".
+import os from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { PlantedBug } from '../src/raft/core/types.js';
+import { EVENTS_DEFAULT, type SimResult, type SimStats, runSimulation } from '../test/raft/sim/simulation.js';
+
+const BUGS: readonly PlantedBug[] = ['no-vote-persist', 'commit-old-term', 'no-log-check', 'stale-read'];
+/** Seeds handed to a worker at a time: small enough to balance, large enough to amortise messages. */
+const BATCH_SEEDS = 25;
+/** Failures printed with their trace; the rest get one line each, up to FAILURE_LINES_MAX. */
+const FAILURES_DETAILED_MAX = 3;
+const FAILURE_LINES_MAX = 30;
+
+interface RunSpec {
+  readonly events: number;
+  readonly bugs: readonly PlantedBug[];
+}
+
+type ToWorker = { readonly seeds: readonly number[] } | { readonly stop: true };
+type FromWorker = { readonly results: readonly SimResult[] };
+
+function parseArgs() {
+  return yargs(hideBin(process.argv))
+    .scriptName('sim')
+    .usage('$0 [--seeds N [--from S] | --seed S [--verbose]] [--bug NAME] [--events N]')
+    .option('seeds', { type: 'number', describe: 'run this many seeds, from --from on' })
+    .option('from', { type: 'number', default: 1, describe: 'first seed of --seeds' })
+    .option('seed', { type: 'number', describe: 'run one seed' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'print every event (with --seed)' })
+    .option('bug', { type: 'string', array: true, choices: BUGS, default: [] as string[], describe: 'plant a known bug in the core' })
+    .option('events', { type: 'number', default: EVENTS_DEFAULT, describe: 'events in the fault phase of each run' })
+    .option('jobs', { type: 'number', default: os.availableParallelism(), describe: 'worker threads for --seeds' })
+    .check((a) => {
+      if ((a.seeds === undefined) === (a.seed === undefined)) throw new Error('give exactly one of --seeds N or --seed S');
+      return true;
+    })
+    .strict()
+    .parseSync();
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs();
+  const spec: RunSpec = { events: args.events, bugs: args.bug as PlantedBug[] };
+  const started = performance.now();
+  const results =
+    args.seed !== undefined
+      ? [runOne(args.seed, spec, args.verbose)]
+      : await runMany(range(args.from, args.seeds ?? 0), spec, Math.max(1, args.jobs));
+  report(results, spec, (performance.now() - started) / 1000);
+  process.exitCode = results.some((r) => !r.ok) ? 1 : 0;
+}
+
+function runOne(seed: number, spec: RunSpec, verbose: boolean): SimResult {
+  const result = runSimulation({ seed, events: spec.events, bugs: spec.bugs, ...(verbose ? { verbose: (line: string) => console.log(line) } : {}) });
+  console.log(`seed ${seed}: ${JSON.stringify(result.params)}`);
+  console.log(`seed ${seed}: ${JSON.stringify(result.stats)} trace hash ${result.traceHash.toString(16)}`);
+  return result;
+}
+
+function range(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
+}
+
+/** Hands out batches of seeds to `jobs` workers until none are left. */
+async function runMany(seeds: readonly number[], spec: RunSpec, jobs: number): Promise<SimResult[]> {
+  const results: SimResult[] = [];
+  let next = 0;
+  const takeBatch = (): number[] => seeds.slice(next, (next += BATCH_SEEDS));
+  const runWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(new URL(import.meta.url), { workerData: spec });
+      const feed = () => {
+        const batch = takeBatch();
+        worker.postMessage((batch.length > 0 ? { seeds: batch } : { stop: true }) satisfies ToWorker);
+      };
+      worker.on('message', (m: FromWorker) => {
+        results.push(...m.results);
+        feed();
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => resolve());
+      feed();
+    });
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(seeds.length / BATCH_SEEDS)) }, runWorker));
+  return results.sort((a, b) => a.seed - b.seed);
+}
+
+function workerLoop(): void {
+  const spec = workerData as RunSpec;
+  const port = parentPort;
+  if (port === null) return;
+  port.on('message', (m: ToWorker) => {
+    if ('stop' in m) return port.close();
+    const results = m.seeds.map((seed) => runSimulation({ seed, events: spec.events, bugs: spec.bugs }));
+    port.postMessage({ results } satisfies FromWorker);
+  });
+}
+
+export function replayCommand(seed: number, spec: RunSpec): string {
+  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
+  const events = spec.events === EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
+  return `npm run sim -- --seed ${seed}${bugs}${events} --verbose`;
+}
+
+function report(results: readonly SimResult[], spec: RunSpec, seconds: number): void {
+  const failed = results.filter((r) => !r.ok);
+  failed.slice(0, FAILURES_DETAILED_MAX).forEach((r) => printFailure(r, spec));
+  for (const r of failed.slice(FAILURES_DETAILED_MAX, FAILURE_LINES_MAX)) console.log(`FAIL seed ${r.seed}: ${r.violation?.invariant}: ${r.violation?.detail}`);
+  if (failed.length > FAILURE_LINES_MAX) console.log(`... and ${failed.length - FAILURE_LINES_MAX} more failed seeds`);
+  if (results.length > 1) printAverages(results);
+  console.log(`${results.length} seeds in ${seconds.toFixed(1)}s (${(results.length / seconds).toFixed(1)} seeds/s)${spec.bugs.length > 0 ? `, planted: ${spec.bugs.join(', ')}` : ''}`);
+  if (failed.length > 0) console.log(`failed seeds: ${failed.map((r) => r.seed).slice(0, 50).join(' ')}${failed.length > 50 ? ' ...' : ''}`);
+  console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+}
+
+function printFailure(r: SimResult, spec: RunSpec): void {
+  console.log(`\nFAIL seed ${r.seed}: invariant ${r.violation?.invariant} broken`);
+  console.log(`  ${r.violation?.detail}`);
+  console.log(`  last ${r.lastEvents.length} events:`);
+  for (const line of r.lastEvents) console.log(`    ${line}`);
+  console.log(`  replay: ${replayCommand(r.seed, spec)}\n`);
+}
+
+function printAverages(results: readonly SimResult[]): void {
+  const keys: (keyof SimStats)[] = ['events', 'simMs', 'leaders', 'committed', 'writesAcked', 'readsOk', 'crashes', 'partitions', 'confChanges', 'livenessMs'];
+  const mean = (k: keyof SimStats) => results.reduce((sum, r) => sum + r.stats[k], 0) / results.length;
+  const min = (k: keyof SimStats) => results.reduce((m, r) => Math.min(m, r.stats[k]), Infinity);
+  console.log(`per seed, mean (min): ${keys.map((k) => `${k} ${mean(k).toFixed(0)} (${min(k)})`).join(', ')}`);
+}
+
+if (isMainThread) await main();
+else workerLoop();

@@ -1,0 +1,64 @@
+// The events of a run and how they print. Everything that happens in a simulation is one of these,
+// popped from the event queue in (time, sequence) order.
+import type { Message } from '../../../src/raft/core/types.js';
+
+export type SimEvent =
+  | { readonly kind: 'tick'; readonly node: number; readonly incarnation: number }
+  | { readonly kind: 'deliver'; readonly msg: Message }
+  | { readonly kind: 'nemesis' }
+  | { readonly kind: 'heal'; readonly fault: number }
+  | { readonly kind: 'restart'; readonly node: number }
+  | { readonly kind: 'client'; readonly client: number; readonly op: number }
+  | { readonly kind: 'timeout'; readonly client: number; readonly op: number }
+  | { readonly kind: 'probe' };
+
+export function formatMessage(m: Message): string {
+  const head = `${m.type} ${m.from}->${m.to} t${m.term}`;
+  switch (m.type) {
+    case 'prevote':
+    case 'vote':
+      return `${head} last=${m.lastIndex}/t${m.lastTerm}${m.transfer ? ' transfer' : ''}`;
+    case 'prevote-resp':
+    case 'vote-resp':
+      return `${head}${m.reject ? ' reject' : ' grant'}`;
+    case 'append': {
+      const first = m.entries[0];
+      const last = m.entries.at(-1);
+      const span = first === undefined || last === undefined ? '[]' : `[${first.index}/t${first.term}..${last.index}/t${last.term}]`;
+      return `${head} prev=${m.prevIndex}/t${m.prevTerm} entries=${span} commit=${m.commit}`;
+    }
+    case 'append-resp':
+      return `${head} index=${m.index}${m.reject ? ` reject hint=${m.hintIndex}/t${m.hintTerm}` : ''}`;
+    case 'heartbeat':
+      return `${head} commit=${m.commit} round=${m.readRound}`;
+    case 'heartbeat-resp':
+      return `${head} round=${m.readRound}`;
+    case 'snapshot':
+      return `${head} at=${m.meta.index}/t${m.meta.term} offset=${m.offset}/${m.totalBytes}${m.done ? ' done' : ''}`;
+    case 'snapshot-resp':
+      return `${head} index=${m.index} next=${m.nextOffset}${m.done ? ' done' : ''}`;
+    case 'timeout-now':
+      return head;
+  }
+}
+
+export function formatEvent(e: SimEvent): string {
+  switch (e.kind) {
+    case 'tick':
+      return `tick ${e.node}`;
+    case 'deliver':
+      return `deliver ${formatMessage(e.msg)}`;
+    case 'nemesis':
+      return 'nemesis';
+    case 'heal':
+      return `heal fault#${e.fault}`;
+    case 'restart':
+      return `restart ${e.node}`;
+    case 'client':
+      return `client ${e.client} op#${e.op}`;
+    case 'timeout':
+      return `client ${e.client} op#${e.op} timeout`;
+    case 'probe':
+      return 'liveness probe';
+  }
+}
