@@ -342,3 +342,21 @@ function checkAtMost(name: string, v: number, limitName: string, limit: number):
 export function describe(m: Message): string {
   return `${String(m.type)} ${String(m.from)}->${String(m.to)} term ${String(m.term)}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The acknowledgement a RaftPeer.Send stream ends with.
+
+export interface SendAck {
+  readonly batches: number;
+  readonly messages: number;
+}
+
+export function encodeSendAck(ack: SendAck): Uint8Array {
+  return pb.SendAck.encode({ batches: ack.batches, messages: ack.messages }).finish();
+}
+
+/** Throws on malformed bytes; gRPC turns that into a failed call. */
+export function decodeSendAck(bytes: Uint8Array): SendAck {
+  const ack = pb.SendAck.decode(bytes);
+  return { batches: num(ack.batches), messages: num(ack.messages) };
+}
