@@ -556,7 +556,7 @@ export class RaftNode<R> {
       if (entry.type === EntryType.Normal && entry.data.length > 0) {
         const out = this.stateMachine.apply(entry);
         // Most state machines apply synchronously; awaiting only real promises keeps this loop tight.
-        const result = out instanceof Promise ? await out : (out as R);
+        const result = out instanceof Promise ? await out : out;
         this.inFlight.appliedData(entry, result);
       } else {
         if (entry.type === EntryType.ConfChange) this.membershipChanged(decodeConfChange(entry.data));
