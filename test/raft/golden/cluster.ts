@@ -1,6 +1,7 @@
 // The world a golden script runs in: RawNodes, each with a MemoryRaftStorage that is the only thing
 // surviving a crash, a tiny replicated application, and a network that is a queue of messages the
-// script delivers, drops or partitions explicitly. Nothing happens unless a command says so.
+// script delivers or drops explicitly. A message across a partition, or to a node that is down, is
+// lost both when it is sent and when it would be delivered. Nothing happens unless a command says so.
 import { RawNode } from '../../../src/raft/core/rawnode.js';
 import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type ConfState, EntryType, type LogIndex, type Message, type RaftConfig, type Ready, type Snapshot } from '../../../src/raft/core/types.js';
@@ -131,9 +132,9 @@ export class Cluster {
     const raw = this.raw(id);
     if (!raw.hasReady()) return [`> ${id} has no Ready`];
     const rd = raw.ready();
-    const out = [`> ${id} handling Ready`, ...formatReady(rd).map((l) => `  ${l}`)];
+    const out = [`> ${id} handling Ready`, ...formatReady(rd, (m) => this.lost(m)).map((l) => `  ${l}`)];
     node.storage.persistSync({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState });
-    this.queue.push(...rd.messages);
+    this.queue.push(...rd.messages.filter((m) => this.lost(m) === ''));
     out.push(...this.apply(node, rd).map((l) => `  ${l}`));
     raw.advance(rd);
     out.push(...this.changes(node).map((l) => `  ${l}`));
@@ -153,6 +154,14 @@ export class Cluster {
       if (e.type === EntryType.Normal && e.data.length > 0) node.app.push({ index: e.index, value: textOut.decode(e.data) });
     }
     return out;
+  }
+
+  /** Why the network loses `m` right now (a cut or a dead addressee), or '' if it carries it. */
+  lost(m: Message): string {
+    if (!this.canTalk(m.from, m.to)) return ' (dropped: partitioned)';
+    const to = this.nodes.get(m.to);
+    if (!to) return ` (dropped: no node ${m.to})`;
+    return to.up ? '' : ` (dropped: ${m.to} is down)`;
   }
 
   canTalk(from: number, to: number): boolean {
@@ -177,9 +186,8 @@ export class Cluster {
   private deliverOne(m: Message, filter: DeliverFilter): string[] {
     const line = formatMessage(m);
     if (filter.drop?.has(m.to)) return [`${line} (dropped)`];
-    if (!this.canTalk(m.from, m.to)) return [`${line} (dropped: partitioned)`];
-    const node = this.nodes.get(m.to);
-    if (!node?.raw) return [`${line} (dropped: ${m.to} is down)`];
+    const lost = this.lost(m);
+    if (lost !== '') return [`${line}${lost}`];
     const { changes } = this.act(m.to, (raw) => raw.step(m));
     return [line, ...changes.map((c) => `  ${c}`)];
   }

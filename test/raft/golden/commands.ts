@@ -6,7 +6,7 @@
 //                                                      bootstrap conf of add-nodes
 //   campaign ID | propose ID DATA... | propose-conf-change ID add-voter|add-learner|remove NODE
 //   read-index ID CTX | transfer-leadership from=ID to=ID | compact ID INDEX
-//   tick ID [N] | tick-all [N] | tick-heartbeat ID | tick-election ID
+//   tick ID [N] | tick-all [N] [until=change] | tick-heartbeat ID | tick-election ID
 //   process-ready [ID...] | deliver-msgs [ID...] [drop=(..)] [from=(..)] [type=(..)] | stabilize [ID...]
 //   partition 1 | 2 3 (unlisted nodes form one more group) | heal | crash ID | restart ID
 //   raft-state | raft-log ID | status ID | app-state ID
@@ -121,14 +121,20 @@ function campaign(c: Cluster, cmd: Command): string[] {
   return c.act(arg(cmd, 0, 'node id'), (raw) => raw.campaign()).changes;
 }
 
-/** Ticks every live node once per round, in id order, as a shared clock would. */
+/**
+ * Ticks every live node once per round, in id order, as a shared clock would. With until=change
+ * it stops after the first round in which some node changed, so a script can catch the first
+ * randomized timeout to expire without knowing its length.
+ */
 function tickAll(c: Cluster, cmd: Command): string[] {
   const rounds = cmd.positional[0] === undefined ? 1 : arg(cmd, 0, 'tick count');
+  const untilChange = cmd.keyed.get('until')?.[0] === 'change';
   const out: string[] = [];
   for (let k = 1; k <= rounds; k++) {
     for (const id of c.sortedIds().filter((i) => c.node(i).up)) {
       out.push(...c.act(id, (raw) => raw.tick()).changes.map((l) => `tick ${k}: ${l}`));
     }
+    if (untilChange && out.length > 0) break;
   }
   return out;
 }

@@ -56,8 +56,8 @@ function messageBody(m: Message): string {
 
 export const formatHardState = (hs: HardState): string => `term=${hs.term} vote=${hs.vote} commit=${hs.commit}`;
 
-/** The Ready as indented lines, empty sections left out. */
-export function formatReady(rd: Ready): string[] {
+/** The Ready as indented lines, empty sections left out; `note` may annotate a message (e.g. dropped). */
+export function formatReady(rd: Ready, note: (m: Message) => string = () => ''): string[] {
   const out: string[] = [];
   if (rd.softState) out.push(`SoftState role=${rd.softState.role} leader=${rd.softState.leader}`);
   if (rd.hardState) out.push(`HardState ${formatHardState(rd.hardState)}`);
@@ -65,7 +65,7 @@ export function formatReady(rd: Ready): string[] {
   section(out, 'Entries', rd.entries.map(formatEntry));
   section(out, 'CommittedEntries', rd.committedEntries.map(formatEntry));
   section(out, 'ReadStates', rd.readStates.map((r) => `index=${r.index} ctx=${JSON.stringify(r.ctx)}`));
-  section(out, 'Messages', rd.messages.map(formatMessage));
+  section(out, 'Messages', rd.messages.map((m) => `${formatMessage(m)}${note(m)}`));
   return out;
 }
 
