@@ -46,6 +46,12 @@ export class Inflights {
     }
   }
 
+  /** Frees the oldest append, making room to send one more when acknowledgements may have been lost. */
+  freeFirst(): void {
+    const first = this.lastIndexes[this.head];
+    if (first !== undefined) this.freeLE(first as LogIndex);
+  }
+
   reset(): void {
     this.lastIndexes.length = 0;
     this.sizes.length = 0;

@@ -602,8 +602,13 @@ export class Raft {
   }
 
   private handleHeartbeatResponse(pr: Progress, readRound: number): void {
+    // The follower is alive but behind. Appends to it may have been lost (it restarted, or the
+    // network dropped them), and in replicate state nothing else would ever resend them: let one
+    // append through even if the window is full, even if it is empty. If the follower lacks what
+    // came before, it rejects it, and the rejection moves it back to probing where its log ends.
     if (pr.state === 'probe') pr.probeSent = false;
-    if (pr.match < this.log.lastIndex()) this.sendAppend(pr.id, false);
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
+    if (pr.match < this.log.lastIndex()) this.sendAppend(pr.id, true);
     if (readRound > 0 && !pr.learner) {
       this.readAcks.set(pr.id, Math.max(this.readAcks.get(pr.id) ?? 0, readRound));
       this.releaseConfirmedReads();
