@@ -1,16 +1,16 @@
-// RaftNode, the driver of the Raft core: clusters of real nodes (real timers, in-memory storage and
-// network) electing, replicating, batching, reading, transferring leadership, failing, restarting
-// and catching up by snapshot. Every wait is on a condition with a generous deadline.
+// RaftNode, the driver of the Raft core: clusters of real nodes (real timers, MemoryRaftStorage,
+// InMemoryNetwork) electing, replicating, batching, reading, transferring leadership, failing,
+// restarting and catching up by snapshot. Every wait is on a condition with a generous deadline.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { type Entry, type LogIndex, type Message, type NodeId, type Snapshot, defaultRaftConfig, nodeId } from '../../src/raft/core/types.js';
+import { SeededRandom } from '../../src/raft/core/random.js';
+import { type Entry, type LogIndex, type NodeId, type Snapshot, defaultRaftConfig, nodeId } from '../../src/raft/core/types.js';
 import { RaftError, isRaftError } from '../../src/raft/errors.js';
+import { InMemoryNetwork } from '../../src/raft/memory-transport.js';
 import { type LeaderChange, RaftNode, type RaftNodeOptions } from '../../src/raft/node.js';
 import type { StateMachine } from '../../src/raft/state-machine.js';
 import { MemoryRaftStorage, type PersistBatch, initialState } from '../../src/raft/storage.js';
-import type { MessageHandler, Transport } from '../../src/raft/transport.js';
 import { silentLogger } from '../../src/util/log.js';
-import { SeededRandom } from '../../src/raft/core/random.js';
 
 const TICK_MS = 10;
 const WAIT_MS = 15_000;
@@ -69,46 +69,6 @@ class CountingStorage extends MemoryRaftStorage {
   }
 }
 
-/** A tiny in-memory network: asynchronous delivery, and nodes can be cut off and healed. */
-class TestNetwork {
-  private readonly handlers = new Map<NodeId, MessageHandler>();
-  private readonly cut = new Set<NodeId>();
-
-  transport(id: NodeId): Transport {
-    let mine: MessageHandler | undefined;
-    return {
-      start: async (handler) => {
-        mine = handler;
-        this.handlers.set(id, handler);
-      },
-      send: (messages) => {
-        for (const m of messages) this.deliver(m);
-      },
-      setPeer: () => {},
-      removePeer: () => {},
-      close: async () => {
-        if (this.handlers.get(id) === mine) this.handlers.delete(id);
-      },
-    };
-  }
-
-  isolate(id: NodeId): void {
-    this.cut.add(id);
-  }
-
-  heal(): void {
-    this.cut.clear();
-  }
-
-  private deliver(m: Message): void {
-    if (this.cut.has(m.from) || this.cut.has(m.to)) return;
-    setImmediate(() => {
-      if (this.cut.has(m.from) || this.cut.has(m.to)) return;
-      this.handlers.get(m.to)?.(m);
-    });
-  }
-}
-
 interface Member {
   readonly id: NodeId;
   readonly storage: CountingStorage;
@@ -119,7 +79,7 @@ interface Member {
 type ExtraOptions = Partial<Pick<RaftNodeOptions<number>, 'proposalTimeoutMs' | 'snapshotEveryEntries' | 'pendingProposalsMax'>>;
 
 class Cluster {
-  readonly net = new TestNetwork();
+  readonly net = new InMemoryNetwork();
   private readonly members = new Map<NodeId, Member>();
 
   constructor(private readonly extra: ExtraOptions = {}) {}
@@ -282,7 +242,7 @@ describe('RaftNode', () => {
     const cluster = await Cluster.of(3);
     const leader = await cluster.waitLeader();
     await leader.propose(enc.encode('settled'));
-    cluster.net.isolate(leader.id);
+    cluster.net.partition([[leader.id]]);
     // Never confirmed (no heartbeat answers) and, by CheckQuorum, the leader steps down.
     const error = await rejection(leader.read());
     assert.equal(error.code, 'NOT_LEADER');
@@ -308,7 +268,7 @@ describe('RaftNode', () => {
     const cluster = await Cluster.of(3);
     const old = await cluster.waitLeader();
     await old.propose(enc.encode('committed'));
-    cluster.net.isolate(old.id);
+    cluster.net.partition([[old.id]]);
     const doomed = old.propose(enc.encode('doomed'));
     const fresh = await cluster.waitLeader([old.id]);
     await fresh.propose(enc.encode('new-era'));
@@ -322,7 +282,7 @@ describe('RaftNode', () => {
   test('a proposal that cannot commit rejects TIMEOUT, saying the outcome is unknown', async () => {
     const cluster = await Cluster.of(3, { proposalTimeoutMs: 300 });
     const leader = await cluster.waitLeader();
-    cluster.net.isolate(leader.id);
+    cluster.net.partition([[leader.id]]);
     const error = await rejection(leader.propose(enc.encode('lost in space')));
     assert.equal(error.code, 'TIMEOUT');
     assert.equal(error.retriable, false);
@@ -343,7 +303,7 @@ describe('RaftNode', () => {
   test('stop() rejects pending and later requests with STOPPED and is idempotent', async () => {
     const cluster = await Cluster.of(3);
     const leader = await cluster.waitLeader();
-    cluster.net.isolate(leader.id);
+    cluster.net.partition([[leader.id]]);
     const inFlight = leader.propose(enc.encode('in flight'));
     // Wait until it is in the leader's log (proposed to the core), not just queued.
     await waitFor('the proposal to be appended', () => leader.status().lastIndex > leader.status().commit);
