@@ -1,0 +1,38 @@
+// The gRPC service definition of proto/kv.proto, built by hand from the generated static codecs
+// (no proto-loader at run time), shared by the server (main.ts) and the client (client.ts).
+import '../proto-config.js'; // before the generated code: see proto-config.ts
+import * as grpc from '@grpc/grpc-js';
+import { flotilla } from '../../gen/kv.js';
+
+import pb = flotilla.kv;
+
+interface Codec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): T;
+}
+
+function method<Req, Res>(name: string, req: Codec<Req>, res: Codec<Res>) {
+  return {
+    path: `/flotilla.kv.Kv/${name}`,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (m: Req) => Buffer.from(req.encode(m).finish()),
+    requestDeserialize: (b: Buffer) => req.decode(b),
+    responseSerialize: (m: Res) => Buffer.from(res.encode(m).finish()),
+    responseDeserialize: (b: Buffer) => res.decode(b),
+  };
+}
+
+export const kvService = {
+  put: method<pb.IPutRequest, pb.IPutReply>('Put', pb.PutRequest, pb.PutReply),
+  get: method<pb.IGetRequest, pb.IGetReply>('Get', pb.GetRequest, pb.GetReply),
+  dump: method<pb.IDumpRequest, pb.IDumpReply>('Dump', pb.DumpRequest, pb.DumpReply),
+  status: method<pb.IStatusRequest, pb.IStatusReply>('Status', pb.StatusRequest, pb.StatusReply),
+} satisfies grpc.ServiceDefinition;
+
+export type KvHandlers = {
+  [K in keyof typeof kvService]: grpc.handleUnaryCall<Parameters<(typeof kvService)[K]['requestSerialize']>[0], Parameters<(typeof kvService)[K]['responseSerialize']>[0]>;
+};
+
+export const KvGrpcClient = grpc.makeGenericClientConstructor(kvService, 'Kv');
+export { pb as kvpb };
