@@ -301,6 +301,8 @@ export class RaftNode<R> {
   private loopDone: Promise<void> = Promise.resolve();
   private stopping = false;
   private stopped: Promise<void> | undefined;
+  /** What stopped the node, if it was not asked to: named in every later rejection. */
+  private failure: unknown;
   private readSeq = 0;
 
   // Proposals made this turn, proposed to the core together at the end of it.
@@ -645,6 +647,7 @@ export class RaftNode<R> {
       return;
     }
     this.log.error({ err: error }, 'raft node failed; stopping it');
+    this.failure = error;
     this.emit('fatal', error instanceof Error ? error : new Error(String(error)));
     this.stopped ??= this.shutdown(error);
   }
@@ -671,7 +674,7 @@ export class RaftNode<R> {
     this.transfers = [];
   }
 
-  private stoppedError(what: string, retriable: boolean, cause?: unknown): RaftError {
+  private stoppedError(what: string, retriable: boolean, cause: unknown = this.failure): RaftError {
     const why = cause === undefined ? 'stopped' : `stopped after a fatal error (${cause instanceof Error ? cause.message : String(cause)})`;
     return new RaftError('STOPPED', `raft node ${this.id} ${why}: ${what}`, { retriable, cause });
   }

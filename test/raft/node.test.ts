@@ -325,7 +325,9 @@ describe('RaftNode', () => {
     assert.equal(error.code, 'STOPPED');
     assert.match(error.message, /disk on fire/);
     assert.equal(fatal.length, 1);
-    assert.equal((await rejection(leader.propose(enc.encode('after')))).code, 'STOPPED');
+    const later = await rejection(leader.propose(enc.encode('after')));
+    assert.equal(later.code, 'STOPPED');
+    assert.match(later.message, /disk on fire/, 'later rejections name the failure');
   });
 
   test('a restarted node recovers from its storage and catches up', async () => {
