@@ -267,8 +267,11 @@ export class GrpcTransport implements Transport {
 function reportRejectedCalls(onRejected: (peer: string, details: string) => void): grpc.ServerInterceptor {
   return (_method, call) => {
     const sendStatus = call.sendStatus.bind(call);
+    let rejected = false;
     call.sendStatus = (status) => {
-      if (status.code === grpc.status.RESOURCE_EXHAUSTED) onRejected(call.getPeer(), status.details ?? '');
+      // Later data frames of the same call fail the same way; one rejection is one dropped batch.
+      if (status.code === grpc.status.RESOURCE_EXHAUSTED && !rejected) onRejected(call.getPeer(), status.details ?? '');
+      rejected ||= status.code === grpc.status.RESOURCE_EXHAUSTED;
       sendStatus(status);
     };
     return new grpc.ServerInterceptingCall(call);
@@ -293,8 +296,8 @@ class PeerLink {
   private queueBytes = 0;
   private state: LinkState = 'idle';
   private call: grpc.ClientWritableStream<Uint8Array> | undefined;
-  /** A batch has been written and gRPC has not yet taken it. */
-  private writing = false;
+  /** Messages in the batch written to gRPC and not yet taken by it (0: none in flight). */
+  private inflight = 0;
   private connected = false;
   private backoffMs: number;
   private flushScheduled: NodeJS.Immediate | undefined;
@@ -313,8 +316,11 @@ class PeerLink {
       'grpc.max_reconnect_backoff_ms': ctx.backoffMsMax,
       'grpc.keepalive_time_ms': KEEPALIVE_MS,
       'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-      // Retries would buffer copies of every batch; Raft does its own retrying.
+      // Raft does its own retrying. Without a retry buffer gRPC also stops acknowledging writes it
+      // has merely buffered, so a write's callback means the batch reached the connection.
       'grpc.enable_retries': 0,
+      'grpc.retry_buffer_size': 0,
+      'grpc.per_rpc_retry_buffer_size': 0,
       // Each transport owns its connections, so closing one never touches another's.
       'grpc.use_local_subchannel_pool': 1,
     });
@@ -358,21 +364,21 @@ class PeerLink {
     call.on('error', () => undefined);
     this.call = call;
     this.state = 'open';
-    this.writing = false;
+    this.inflight = 0;
   }
 
   private flush(): void {
     this.flushScheduled = undefined;
     const call = this.call;
-    if (this.state !== 'open' || call === undefined || this.writing || this.queue.length === 0) return;
+    if (this.state !== 'open' || call === undefined || this.inflight > 0 || this.queue.length === 0) return;
     const batch = this.takeBatch();
-    this.writing = true;
+    this.inflight = batch.length;
     // One batch in flight: gRPC buffers at most one, and the queue (bounded) absorbs the rest.
     // The callback also covers 'drain': it fires once the batch has left the stream's buffer.
     call.write(frameBatch(batch), () => {
       if (call !== this.call) return;
       this.ctx.counters.sent += batch.length;
-      this.writing = false;
+      this.inflight = 0;
       this.flush();
     });
   }
@@ -402,7 +408,7 @@ class PeerLink {
   private onEnd(call: grpc.ClientWritableStream<Uint8Array>, err: grpc.ServiceError | null): void {
     if (call !== this.call || this.state === 'closed') return;
     this.call = undefined;
-    this.ctx.counters.droppedPeerDown += this.queue.length;
+    this.ctx.counters.droppedPeerDown += this.queue.length + this.inflight;
     this.queue.length = 0;
     this.queueBytes = 0;
     const detail = { peer: this.id, address: this.address, code: err?.code, reason: err?.details, retryMs: this.backoffMs };
