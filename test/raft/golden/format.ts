@@ -80,6 +80,7 @@ export function formatRefusal(r: Refusal): string {
     case 'transferring':
       return `refused: ${r.code} (leader ${r.leader})`;
     case 'invalid-conf-change':
+    case 'invalid-transfer':
       return `refused: ${r.code} (${r.reason})`;
     default:
       return `refused: ${r.code}`;
