@@ -6,7 +6,7 @@ import { RawNode } from '../../../src/raft/core/rawnode.js';
 import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type ConfState, EntryType, type LogIndex, type Message, type RaftConfig, type Ready, type Snapshot } from '../../../src/raft/core/types.js';
 import { MemoryRaftStorage, initialState } from '../../../src/raft/storage.js';
-import { formatConf, formatMessage, formatReady, ids } from './format.js';
+import { formatConf, formatEntry, formatMessage, formatReady, ids } from './format.js';
 
 /** An applied data entry of the test application (a list of strings). */
 interface AppliedValue {
@@ -53,6 +53,10 @@ const STABILIZE_ROUNDS_MAX = 200;
 
 export class Cluster {
   readonly nodes = new Map<number, GoldenNode>();
+  /** Election safety: the leader of each term, once seen. */
+  private readonly leaders = new Map<number, number>();
+  /** State machine safety: the entry every node applied at each index, once seen. */
+  private readonly appliedEntries = new Map<number, string>();
   queue: Message[] = [];
   /** Groups that can talk among themselves; undefined when the network is whole. */
   partition: number[][] | undefined;
@@ -102,11 +106,19 @@ export class Cluster {
     if (!before) return [];
     const out: string[] = [];
     const id = node.id;
-    if (now.role !== before.role || now.term !== before.term) out.push(`${id} became ${now.role} at term ${now.term}`);
+    if (now.role !== before.role || now.term !== before.term) out.push(`${id} became ${now.role} at term ${now.term}`, ...this.checkLeader(id, now));
     if (now.leader !== before.leader && now.role !== 'leader') out.push(now.leader === 0 ? `${id} has no leader` : `${id} follows leader ${now.leader}`);
     if (now.conf !== before.conf) out.push(`${id} switched to ${now.conf}`);
     if (now.transferee !== before.transferee) out.push(now.transferee === 0 ? `${id} is no longer transferring leadership` : `${id} is transferring leadership to ${now.transferee}`);
     return out;
+  }
+
+  private checkLeader(id: number, now: Observed): string[] {
+    if (now.role !== 'leader') return [];
+    const other = this.leaders.get(now.term);
+    if (other !== undefined && other !== id) return [`VIOLATION: ${other} and ${id} both lead term ${now.term}`];
+    this.leaders.set(now.term, id);
+    return [];
   }
 
   describe(node: GoldenNode): string {
@@ -141,7 +153,7 @@ export class Cluster {
     return out;
   }
 
-  /** The application's side of a Ready; returns a violation of the apply order, if any. */
+  /** The application's side of a Ready; returns violations of the apply order or of state machine safety. */
   private apply(node: GoldenNode, rd: Ready): string[] {
     const out: string[] = [];
     if (rd.snapshot) {
@@ -150,6 +162,10 @@ export class Cluster {
     }
     for (const e of rd.committedEntries) {
       if (e.index !== node.appliedIndex + 1) out.push(`VIOLATION: committed entry ${e.term}/${e.index} after applied index ${node.appliedIndex}`);
+      const entry = formatEntry(e);
+      const seen = this.appliedEntries.get(e.index);
+      if (seen !== undefined && seen !== entry) out.push(`VIOLATION: ${node.id} applies ${entry} where ${seen} was applied`);
+      this.appliedEntries.set(e.index, seen ?? entry);
       node.appliedIndex = e.index;
       if (e.type === EntryType.Normal && e.data.length > 0) node.app.push({ index: e.index, value: textOut.decode(e.data) });
     }
@@ -178,7 +194,7 @@ export class Cluster {
     const recipients = [...new Set(selected.map((m) => m.to as number))].sort((a, b) => a - b);
     for (const to of recipients) {
       out.push(`> ${to} receiving messages`);
-      for (const m of selected.filter((x) => x.to === to)) out.push(...this.deliverOne(m, filter).map((l) => `  ${l}`));
+      for (const m of selected.filter((x) => x.to === to)) out.push(...keepOutput(out, () => this.deliverOne(m, filter)).map((l) => `  ${l}`));
     }
     return out;
   }
@@ -198,8 +214,8 @@ export class Cluster {
     const out: string[] = [];
     for (let round = 0; round < STABILIZE_ROUNDS_MAX; round++) {
       const ready = [...members].sort((a, b) => a - b).filter((id) => this.node(id).raw?.hasReady());
-      for (const id of ready) out.push(...this.processReady(id));
-      const delivered = this.deliver({ to: members });
+      for (const id of ready) out.push(...keepOutput(out, () => this.processReady(id)));
+      const delivered = keepOutput(out, () => this.deliver({ to: members }));
       out.push(...delivered);
       if (ready.length === 0 && delivered.length === 0) return out;
     }
@@ -245,6 +261,23 @@ export class Cluster {
     const rest = this.sortedIds().filter((id) => !listed.has(id));
     this.partition = rest.length > 0 ? [...groups, rest] : groups;
     return `partitioned ${this.partition.map((g) => ids(g)).join(' | ')}`;
+  }
+}
+
+/** An error thrown part-way through a command, with the output printed before it. */
+export class PartialOutputError extends Error {
+  constructor(readonly lines: readonly string[], readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
+
+/** Runs `step`; if it throws (say, a core assertion), the lines already in `out` survive in the error. */
+function keepOutput<T>(out: readonly string[], step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof PartialOutputError) throw new PartialOutputError([...out, ...err.lines], err.reason);
+    throw new PartialOutputError(out, err);
   }
 }
 

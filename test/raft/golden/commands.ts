@@ -13,7 +13,7 @@
 //
 // State changes (role, term, leader, membership, leader transfer) print the moment they happen.
 import { type ConfChange, type LogIndex, type ProposeResult, type RaftConfig, type RequestResult, defaultRaftConfig, logIndex, nodeId } from '../../../src/raft/core/types.js';
-import { Cluster, appValues } from './cluster.js';
+import { Cluster, PartialOutputError, appValues } from './cluster.js';
 import { type Command } from './datadriven.js';
 import { formatConf, formatEntry, formatRefusal, formatSnapshot, formatStatus } from './format.js';
 
@@ -247,6 +247,7 @@ export function runCommand(c: Cluster, cmd: Command): string {
     const lines = handler(c, cmd);
     return lines.length > 0 ? lines.join('\n') : 'ok';
   } catch (err) {
-    return `error: ${err instanceof Error ? err.message : String(err)}`;
+    const before = err instanceof PartialOutputError ? err.lines : [];
+    return [...before, `error: ${err instanceof Error ? err.message : String(err)}`].join('\n');
   }
 }
