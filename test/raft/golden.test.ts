@@ -5,6 +5,7 @@
 //
 // --rewrite regenerates the expected outputs in the SOURCE testdata files (not dist/); review the
 // git diff afterwards: an expected output is only right if it is what correct Raft does.
+// The script language is described at the top of golden/commands.ts.
 import { test } from 'node:test';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

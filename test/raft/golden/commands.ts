@@ -12,6 +12,10 @@
 //   raft-state | raft-log ID | status ID | app-state ID
 //
 // State changes (role, term, leader, membership, leader transfer) print the moment they happen.
+// tick-election ticks a leader electionTicks times (one CheckQuorum period) and anyone else
+// 2*electionTicks-1 times (past any randomized timeout, but not past two). A line starting with
+// VIOLATION means the core broke a Raft safety property (two leaders in a term, two different
+// entries applied at one index, committed entries out of order); no expected output may hold one.
 import { type ConfChange, type LogIndex, type ProposeResult, type RaftConfig, type RequestResult, defaultRaftConfig, logIndex, nodeId } from '../../../src/raft/core/types.js';
 import { Cluster, PartialOutputError, appValues } from './cluster.js';
 import { type Command } from './datadriven.js';
