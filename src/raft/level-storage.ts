@@ -508,7 +508,7 @@ export class LevelRaftStorage implements RaftStorage {
     for (const e of entries) ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
     if (hardState) ops.push({ type: 'put', key: KEY_HARD_STATE, value: encodeHardState(hardState) });
     if (ops.length === 0) return;
-    await this.db.batch(ops, { sync: true });
+    await this.db.batch(ops, { sync: batch.sync !== false });
     // Durable first, then in memory: a failed write leaves the tip describing what is on disk.
     this.tip = { snapshotIndex: base, lastIndex: entries.length > 0 ? newLast : last, snapshotChunks: chunks };
   }

@@ -36,6 +36,7 @@ import {
   type Status,
   type Term,
   logIndex,
+  mayPrecedePersist,
 } from './core/types.js';
 import { RaftError, notLeaderError, refusalError } from './errors.js';
 import type { StateMachine } from './state-machine.js';
@@ -530,12 +531,16 @@ export class RaftNode<R> {
 
   private async handleReady(ready: Ready): Promise<void> {
     const { snapshot, entries, hardState } = ready;
-    // 1. Durable first: one batch, one sync. Nothing below may happen before it.
+    // 0. A leader replicates in parallel with writing its own log: its appends go out at once.
+    const early = ready.messages.filter(mayPrecedePersist);
+    if (early.length > 0) this.transport.send(early);
+    // 1. Durable first: one batch, synced when it must be. Nothing below may happen before it.
     if (snapshot !== undefined || entries.length > 0 || hardState !== undefined) {
-      await this.storage.persist({ snapshot, entries, hardState });
+      await this.storage.persist({ snapshot, entries, hardState, sync: ready.mustSync });
     }
     // 2. Only now may votes and acknowledgements leave this node.
-    if (ready.messages.length > 0) this.transport.send(ready.messages);
+    const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => !mayPrecedePersist(m));
+    if (late.length > 0) this.transport.send(late);
     // 3. Apply.
     if (snapshot !== undefined) await this.installSnapshot(snapshot);
     await this.applyEntries(ready.committedEntries);

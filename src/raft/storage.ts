@@ -10,6 +10,11 @@ export interface PersistBatch {
   /** Appended; any stored entry at or after `entries[0].index` is deleted first. */
   readonly entries: readonly Entry[];
   readonly hardState?: HardState;
+  /**
+   * False when the batch may stay in the OS cache (a commit-index-only update, see Ready.mustSync).
+   * Default true. Later synced writes make it durable along with themselves, in order.
+   */
+  readonly sync?: boolean;
 }
 
 export interface RaftStorage {

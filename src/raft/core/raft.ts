@@ -261,7 +261,8 @@ export class Raft {
     for (const id of [...this.conf.voters, ...this.conf.learners]) {
       this.progress.set(id, new Progress(id, this.conf.learners.includes(id), next, this.config.inflightMsgsMax, this.config.inflightBytesMax));
     }
-    this.self()?.maybeUpdate(this.log.lastIndex());
+    // Our own entries count towards commitment once durable (see `persisted`).
+    this.self()?.maybeUpdate(this.log.stable);
     // Conservatively, no membership change until everything up to here (maybe an older change) commits.
     this.pendingConfIndex = this.log.lastIndex();
     // The empty entry of the new term: committing it commits everything before it (Raft 5.4.2).
@@ -547,10 +548,16 @@ export class Raft {
     const full: Entry[] = entries.map((e) => ({ term: this.term, index: logIndex(++index), type: e.type, data: e.data }));
     this.log.append(full);
     for (const e of full) this.uncommittedBytes += entryBytes(e);
-    this.self()?.maybeUpdate(this.log.lastIndex());
-    // A single voter commits at once; otherwise followers acknowledge first.
-    this.maybeCommit();
+    // Replication starts at once, in parallel with our own disk write; our own entries count
+    // towards the quorum only once the driver reports them durable (`persisted`).
     this.broadcastAppend();
+  }
+
+  /** The driver made the log durable up to `log.stable`: a leader's own copy now counts. */
+  persisted(): void {
+    const self = this.role === 'leader' ? this.self() : undefined;
+    if (!self || !self.maybeUpdate(this.log.stable)) return;
+    if (this.maybeCommit()) this.broadcastAppend();
   }
 
   private broadcastAppend(): void {

@@ -86,11 +86,15 @@ export class RawNode {
     const r = this.raft;
     const hardState = r.hardState();
     const softState = r.softState();
+    const entries = r.log.unstableEntries();
+    const snapshot = r.log.pendingSnapshot;
+    const mustSync = entries.length > 0 || snapshot !== undefined || hardState.term !== this.prevHardState.term || hardState.vote !== this.prevHardState.vote;
     const rd: Ready = {
       softState: sameSoftState(softState, this.prevSoftState) ? undefined : softState,
       hardState: sameHardState(hardState, this.prevHardState) ? undefined : hardState,
-      snapshot: r.log.pendingSnapshot,
-      entries: r.log.unstableEntries(),
+      snapshot,
+      entries,
+      mustSync,
       messages: r.messages,
       committedEntries: r.log.committedToApply(APPLY_BYTES_PER_READY_MAX),
       readStates: r.readStates,
@@ -114,6 +118,7 @@ export class RawNode {
     if (last && log.term(last.index) === last.term && last.index > log.stable) log.stable = last.index;
     const applied = rd.committedEntries.at(-1);
     if (applied && applied.index > log.applied) log.applied = applied.index;
+    if (last) this.raft.persisted();
   }
 
   status(): Status {

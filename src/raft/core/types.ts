@@ -190,10 +190,11 @@ export interface ReadState {
  * Everything the core wants done, produced by `RawNode.ready()`.
  *
  * Ordering contract, which the driver must honour for safety:
- *   1. persist `snapshot` (if any), then `entries` and `hardState`, in ONE durable (fsync'd) write;
- *      `entries` replace any stored entries at or after `entries[0].index`; a `snapshot` replaces
- *      the whole stored log;
- *   2. only then send `messages`;
+ *   1. persist `snapshot` (if any), then `entries` and `hardState`, in ONE write, made durable
+ *      (fsync'd) when `mustSync`; `entries` replace any stored entries at or after
+ *      `entries[0].index`; a `snapshot` replaces the whole stored log;
+ *   2. only then send `messages`, except those for which `mayPrecedePersist` holds, which may be
+ *      sent before step 1 (or in parallel with it);
  *   3. restore the state machine from `snapshot` (if any), then apply `committedEntries` in order;
  *   4. call `advance(ready)`.
  * A vote or an append acknowledged before it is durable could be forgotten in a crash, which is
@@ -204,6 +205,12 @@ export interface Ready {
   readonly hardState: HardState | undefined;
   readonly snapshot: Snapshot | undefined;
   readonly entries: readonly Entry[];
+  /**
+   * Whether the write of step 1 must be durable before anything that depends on it: true when it
+   * holds entries, a snapshot, or a new term or vote. A commit index alone need not be synced: one
+   * lost in a crash is learnt again from the leader (etcd's MustSync makes the same choice).
+   */
+  readonly mustSync: boolean;
   readonly messages: readonly Message[];
   readonly committedEntries: readonly Entry[];
   readonly readStates: readonly ReadState[];
@@ -303,4 +310,15 @@ export const defaultRaftConfig = (id: NodeId): RaftConfig => ({
 export interface Random {
   /** A uniformly distributed integer in [0, bound). */
   int(bound: number): number;
+}
+
+/**
+ * Messages only a leader sends to its followers (appends, heartbeats, snapshot chunks, TimeoutNow)
+ * promise nothing about the leader's own disk, so the driver may send them before persisting the
+ * Ready they came in: the leader writes its log in parallel with replicating it (Raft thesis
+ * 10.2.1). Its own entries count towards commitment only once `advance()` reports them durable.
+ * Votes and acknowledgements, by contrast, must never leave before what they promise is on disk.
+ */
+export function mayPrecedePersist(m: Message): boolean {
+  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeout-now';
 }
