@@ -127,6 +127,11 @@ export class LocalKvCluster {
     throw new Error(`no leader within ${timeoutMs} ms`);
   }
 
+  /** The Kv client addresses of the running nodes. */
+  kvAddresses(): string[] {
+    return [...this.members.values()].flatMap((m) => (m.process && m.kvAddress ? [m.kvAddress] : []));
+  }
+
   stderrOf(id: NodeId): string {
     return this.member(id).stderrTail.join('\n');
   }
