@@ -4,29 +4,19 @@
 //   npm run sim -- --seed 1234 --verbose       one seed, printing every event
 //   npm run sim -- --seeds 500 --bug stale-read
 //
-// Seeds are spread over worker threads (--jobs, default: one per core); every seed runs alone and
-// deterministically, so the result does not depend on the split. Ends with "N passed, M failed".
+// Seeds are spread over worker threads (--jobs, default: one per core; see pool.ts). Prints failures
+// with their last events and the command that replays them, and ends with "N passed, M failed".
 import os from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { PlantedBug } from '../src/raft/core/types.js';
+import { type RunSpec, replayCommand, runSeeds } from '../test/raft/sim/pool.js';
 import { EVENTS_DEFAULT, type SimResult, type SimStats, runSimulation } from '../test/raft/sim/simulation.js';
 
 const BUGS: readonly PlantedBug[] = ['no-vote-persist', 'commit-old-term', 'no-log-check', 'stale-read'];
-/** Seeds handed to a worker at a time: small enough to balance, large enough to amortise messages. */
-const BATCH_SEEDS = 25;
 /** Failures printed with their trace; the rest get one line each, up to FAILURE_LINES_MAX. */
 const FAILURES_DETAILED_MAX = 3;
 const FAILURE_LINES_MAX = 30;
-
-interface RunSpec {
-  readonly events: number;
-  readonly bugs: readonly PlantedBug[];
-}
-
-type ToWorker = { readonly seeds: readonly number[] } | { readonly stop: true };
-type FromWorker = { readonly results: readonly SimResult[] };
 
 function parseArgs() {
   return yargs(hideBin(process.argv))
@@ -54,7 +44,7 @@ async function main(): Promise<void> {
   const results =
     args.seed !== undefined
       ? [runOne(args.seed, spec, args.verbose)]
-      : await runMany(range(args.from, args.seeds ?? 0), spec, Math.max(1, args.jobs));
+      : await runSeeds(range(args.from, args.seeds ?? 0), spec, args.jobs);
   report(results, spec, (performance.now() - started) / 1000);
   process.exitCode = results.some((r) => !r.ok) ? 1 : 0;
 }
@@ -68,47 +58,6 @@ function runOne(seed: number, spec: RunSpec, verbose: boolean): SimResult {
 
 function range(from: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => from + i);
-}
-
-/** Hands out batches of seeds to `jobs` workers until none are left. */
-async function runMany(seeds: readonly number[], spec: RunSpec, jobs: number): Promise<SimResult[]> {
-  const results: SimResult[] = [];
-  let next = 0;
-  const takeBatch = (): number[] => seeds.slice(next, (next += BATCH_SEEDS));
-  const runWorker = () =>
-    new Promise<void>((resolve, reject) => {
-      const worker = new Worker(new URL(import.meta.url), { workerData: spec });
-      const feed = () => {
-        const batch = takeBatch();
-        worker.postMessage((batch.length > 0 ? { seeds: batch } : { stop: true }) satisfies ToWorker);
-      };
-      worker.on('message', (m: FromWorker) => {
-        results.push(...m.results);
-        feed();
-      });
-      worker.on('error', reject);
-      worker.on('exit', () => resolve());
-      feed();
-    });
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(seeds.length / BATCH_SEEDS)) }, runWorker));
-  return results.sort((a, b) => a.seed - b.seed);
-}
-
-function workerLoop(): void {
-  const spec = workerData as RunSpec;
-  const port = parentPort;
-  if (port === null) return;
-  port.on('message', (m: ToWorker) => {
-    if ('stop' in m) return port.close();
-    const results = m.seeds.map((seed) => runSimulation({ seed, events: spec.events, bugs: spec.bugs }));
-    port.postMessage({ results } satisfies FromWorker);
-  });
-}
-
-export function replayCommand(seed: number, spec: RunSpec): string {
-  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
-  const events = spec.events === EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
-  return `npm run sim -- --seed ${seed}${bugs}${events} --verbose`;
 }
 
 function report(results: readonly SimResult[], spec: RunSpec, seconds: number): void {
@@ -125,7 +74,7 @@ function report(results: readonly SimResult[], spec: RunSpec, seconds: number): 
 function printFailure(r: SimResult, spec: RunSpec): void {
   console.log(`\nFAIL seed ${r.seed}: invariant ${r.violation?.invariant} broken`);
   console.log(`  ${r.violation?.detail}`);
-  console.log(`  last ${r.lastEvents.length} events:`);
+  if (r.lastEvents.length > 0) console.log(`  last ${r.lastEvents.length} events:`);
   for (const line of r.lastEvents) console.log(`    ${line}`);
   console.log(`  replay: ${replayCommand(r.seed, spec)}\n`);
 }
@@ -137,5 +86,4 @@ function printAverages(results: readonly SimResult[]): void {
   console.log(`per seed, mean (min): ${keys.map((k) => `${k} ${mean(k).toFixed(0)} (${min(k)})`).join(', ')}`);
 }
 
-if (isMainThread) await main();
-else workerLoop();
+await main();

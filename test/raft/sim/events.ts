@@ -5,6 +5,7 @@ import type { Message } from '../../../src/raft/core/types.js';
 export type SimEvent =
   | { readonly kind: 'tick'; readonly node: number; readonly incarnation: number }
   | { readonly kind: 'deliver'; readonly msg: Message }
+  | { readonly kind: 'disk'; readonly node: number; readonly incarnation: number }
   | { readonly kind: 'nemesis' }
   | { readonly kind: 'heal'; readonly fault: number }
   | { readonly kind: 'restart'; readonly node: number }
@@ -48,6 +49,8 @@ export function formatEvent(e: SimEvent): string {
       return `tick ${e.node}`;
     case 'deliver':
       return `deliver ${formatMessage(e.msg)}`;
+    case 'disk':
+      return `disk write done ${e.node}`;
     case 'nemesis':
       return 'nemesis';
     case 'heal':

@@ -20,14 +20,15 @@ interface Seen {
   readonly node: number;
 }
 
-/** What survived on disk for one node; it must never move backwards, crash or not. */
-interface Durable {
+/** The hard state a node last wrote (synced or not). */
+interface Written {
   term: number;
   vote: number;
   commit: number;
 }
 
 export interface PersistBatchView {
+  readonly mustSync: boolean;
   readonly snapshot: Snapshot | undefined;
   readonly entries: readonly Entry[];
   readonly hardState: HardState | undefined;
@@ -47,7 +48,7 @@ export class Checker {
   private readonly seen = new Map<number, Seen>();
   private readonly committedAt: (Entry | undefined)[] = [];
   private committedMax = 0;
-  private readonly durable = new Map<number, Durable>();
+  private readonly written = new Map<number, Written>();
   private readonly memCommit = new Map<number, number>();
   readonly canon: number[] = [];
 
@@ -74,10 +75,19 @@ export class Checker {
     else if (other !== id) this.fail('one-leader-per-term', `nodes ${other} and ${id} were both leader in term ${t}`);
   }
 
+  /**
+   * A crash: what survived replaces what was written. Only an unsynced commit index may be lost;
+   * the term and vote were written with mustSync, so they must have survived.
+   */
+  crashed(node: number, survived: HardState): void {
+    const w = this.writtenOf(node);
+    if (survived.term !== w.term || survived.vote !== w.vote) this.fail('persist-contract', `node ${node} lost term/vote ${w.term}/${w.vote} in a crash (survived ${survived.term}/${survived.vote}): written without mustSync`);
+    w.commit = survived.commit;
+  }
+
   /** A restart: commit may restart from the durable value, but not below it. */
   restarted(s: Status): void {
-    const d = this.durable.get(s.id);
-    const floor = d?.commit ?? 0;
+    const floor = this.writtenOf(s.id).commit;
     if (s.commit < floor) this.fail('commit-regressed', `node ${s.id} restarted with commit ${s.commit} below its durable commit ${floor}`);
     this.memCommit.set(s.id, s.commit);
     this.status(s);
@@ -87,15 +97,24 @@ export class Checker {
 
   /** Checks one Ready's durable write against everything known, then applies it to `log`. */
   persist(node: number, log: StableLog, batch: PersistBatchView): void {
+    if (!batch.mustSync) this.unsyncedWrite(node, batch);
     if (batch.snapshot !== undefined) this.installSnapshot(node, log, batch.snapshot);
     if (batch.entries.length > 0) this.appendEntries(node, log, batch.entries);
     if (batch.hardState !== undefined) this.hardState(node, log, batch.hardState);
   }
 
+  /** Without sync, a write may only move the commit index: anything else could be lost. */
+  private unsyncedWrite(node: number, batch: PersistBatchView): void {
+    const w = this.writtenOf(node);
+    const hs = batch.hardState;
+    const what = batch.snapshot !== undefined ? 'a snapshot' : batch.entries.length > 0 ? 'entries' : hs !== undefined && (hs.term !== w.term || hs.vote !== w.vote) ? `term/vote ${hs.term}/${hs.vote}` : undefined;
+    if (what !== undefined) this.fail('persist-contract', `node ${node} was told to write ${what} without sync (mustSync false)`);
+  }
+
   private installSnapshot(node: number, log: StableLog, snap: Snapshot): void {
     const { index, term } = snap.meta;
-    const d = this.durableOf(node);
-    if (index < d.commit) this.fail('committed-entry-changed', `node ${node} installed snapshot ${index}/t${term} below its durable commit ${d.commit}, discarding committed entries`);
+    const d = this.writtenOf(node);
+    if (index < d.commit) this.fail('committed-entry-changed', `node ${node} installed snapshot ${index}/t${term} below its commit ${d.commit}, discarding committed entries`);
     const c = this.committedAt[index];
     if (c !== undefined && c.term !== term) this.fail('committed-entry-changed', `node ${node} installed snapshot ${index}/t${term} but the committed entry there is ${describeEntry(c)}`);
     log.install(snap.meta);
@@ -112,13 +131,15 @@ export class Checker {
       // Terms only grow along a log; a dip means an entry was spliced in from a stale leader.
       if (e.term < prevTerm) this.fail('log-matching', `node ${node} persisted ${describeEntry(e)} after an entry of term ${prevTerm}`);
       this.matchSeen(node, e, prevTerm);
-      this.matchCommitted(node, e);
+      this.overwrites(node, log.entry(e.index), e);
       prevTerm = e.term;
     }
     const newLast = first + entries.length - 1;
     const lostTo = Math.min(oldLast, this.committedMax);
     for (let i = newLast + 1; i <= lostTo; i++) {
-      if (this.committedAt[i] !== undefined) this.fail('committed-entry-changed', `node ${node} truncated its log to ${newLast}, dropping committed entry ${describeEntry(this.committedAt[i] as Entry)}`);
+      const c = this.committedAt[i];
+      const old = log.entry(i);
+      if (c !== undefined && old !== undefined && sameEntry(c, old)) this.fail('committed-entry-changed', `node ${node} truncated its log to ${newLast}, dropping committed entry ${describeEntry(c)}`);
     }
     log.append(entries);
   }
@@ -134,13 +155,17 @@ export class Checker {
     if (s.prevTerm !== prevTerm) this.fail('log-matching', `${e.index}/t${e.term} follows term ${s.prevTerm} on node ${s.node} but term ${prevTerm} on node ${node}`);
   }
 
-  private matchCommitted(node: number, e: Entry): void {
+  /**
+   * A node replacing its copy of a committed entry. (A node that never had the committed entry may
+   * hold anything there: a lagging node, or a stale leader appending to its own log.)
+   */
+  private overwrites(node: number, old: Entry | undefined, e: Entry): void {
     const c = this.committedAt[e.index];
-    if (c !== undefined && !sameEntry(c, e)) this.fail('committed-entry-changed', `node ${node} stored ${describeEntry(e)} over committed ${describeEntry(c)}`);
+    if (c !== undefined && old !== undefined && sameEntry(c, old) && !sameEntry(c, e)) this.fail('committed-entry-changed', `node ${node} overwrote committed ${describeEntry(c)} with ${describeEntry(e)}`);
   }
 
   private hardState(node: number, log: StableLog, hs: HardState): void {
-    const d = this.durableOf(node);
+    const d = this.writtenOf(node);
     if (hs.term < d.term) this.fail('durable-state-regressed', `node ${node} persisted term ${hs.term} after term ${d.term}`);
     if (hs.term === d.term && d.vote !== 0 && hs.vote !== d.vote) this.fail('durable-state-regressed', `node ${node} changed its durable vote in term ${hs.term} from ${d.vote} to ${hs.vote}`);
     if (hs.commit < d.commit) this.fail('durable-state-regressed', `node ${node} persisted commit ${hs.commit} after commit ${d.commit}`);
@@ -151,17 +176,17 @@ export class Checker {
     d.commit = hs.commit;
   }
 
-  durableCommit(node: number): number {
-    return this.durableOf(node).commit;
+  writtenCommit(node: number): number {
+    return this.writtenOf(node).commit;
   }
 
-  private durableOf(node: number): Durable {
-    let d = this.durable.get(node);
-    if (d === undefined) {
-      d = { term: 0, vote: 0, commit: 0 };
-      this.durable.set(node, d);
+  private writtenOf(node: number): Written {
+    let w = this.written.get(node);
+    if (w === undefined) {
+      w = { term: 0, vote: 0, commit: 0 };
+      this.written.set(node, w);
     }
-    return d;
+    return w;
   }
 
   /** Records `e` as committed, or checks it against what was committed there before. */

@@ -126,8 +126,8 @@ export class Nemesis {
     const leader = this.world.leader();
     if (leader?.raw === undefined || leader.status === undefined) return 'no leader for a membership change';
     const options = this.confChangeOptions(leader);
-    const cc = options[this.world.random.int(options.length)];
-    if (cc === undefined) return 'no membership change possible';
+    if (options.length === 0) return 'no membership change possible';
+    const cc = options[this.world.random.int(options.length)] as ConfChange;
     const result = leader.raw.proposeConfChange(cc);
     this.world.settle(leader);
     if (result.ok) this.confChanges++;

@@ -8,6 +8,11 @@ export interface SimParams {
   readonly learners: number;
   /** Simulated milliseconds between ticks, per node (index 0 is node 1). */
   readonly tickPeriodsMs: readonly number[];
+  /** Disk write latency per node; 0 handles each Ready within the event that produced it. */
+  readonly diskLatenciesMs: readonly number[];
+  readonly diskJitterMs: number;
+  /** Probability that a crash loses the latest unsynced (commit-index-only) write. */
+  readonly unsyncedLossRate: number;
   readonly latencyMinMs: number;
   readonly latencyJitterMs: number;
   /** Probability that a message takes a long detour, arriving after later ones (reordering). */
@@ -43,10 +48,15 @@ export function drawParams(random: SeededRandom): SimParams {
   const voters = random.chance(0.5) ? 3 : 5;
   const learners = random.chance(0.3) ? 1 : 0;
   const tickPeriodsMs = Array.from({ length: voters + learners }, () => 8 + random.int(5));
+  const asyncDisk = random.chance(0.6);
+  const diskLatenciesMs = tickPeriodsMs.map(() => (asyncDisk ? 1 + random.int(4) : 0));
   return {
     voters,
     learners,
     tickPeriodsMs,
+    diskLatenciesMs,
+    diskJitterMs: asyncDisk ? random.int(4) : 0,
+    unsyncedLossRate: random.float(),
     latencyMinMs: 1 + random.int(3),
     latencyJitterMs: random.int(8),
     reorderRate: rate(random, 0.1),

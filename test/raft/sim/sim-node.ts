@@ -1,10 +1,16 @@
 // One simulated server: a RawNode, the storage that survives its crashes, and its state machine,
-// driven exactly per the Ready contract: persist (snapshot, entries, hard state), then send, then
-// restore/apply, then advance. A crash drops everything but the storage.
+// driven per the Ready contract: the leader's appends may leave at once (mayPrecedePersist); then
+// persist (snapshot, entries, hard state; synced if mustSync); then send the rest, restore/apply,
+// and advance.
+//
+// The disk has a latency per seed. At zero, a Ready is handled within the event that produced it.
+// Otherwise the write completes in a later 'disk' event, inputs keep arriving meanwhile, and a
+// crash before completion loses the write. A write that need not be synced (a commit index alone)
+// may also be lost in a crash, unless a later synced write carried it to disk.
 import { RawNode } from '../../../src/raft/core/rawnode.js';
 import { SeededRandom } from '../../../src/raft/core/random.js';
-import { EntryType, type Entry, type Message, type RaftConfig, type ReadState, type Ready, type Snapshot, type Status } from '../../../src/raft/core/types.js';
-import { MemoryRaftStorage } from '../../../src/raft/storage.js';
+import { EntryType, type Entry, type HardState, type LogIndex, type Message, type RaftConfig, type Ready, type Snapshot, type Status, mayPrecedePersist } from '../../../src/raft/core/types.js';
+import type { MemoryRaftStorage } from '../../../src/raft/storage.js';
 import type { Checker } from './invariants.js';
 import { StableLog } from './stable-log.js';
 import { decodeValue, decodeValues, encodeValues } from './values.js';
@@ -32,7 +38,10 @@ export interface PendingRead {
 export interface DriverHooks {
   readonly checker: Checker;
   send(msg: Message): void;
+  /** Schedules the completion of the node's disk write (diskLatencyMs > 0 only). */
+  scheduleDisk(node: SimNode): void;
   appliedValue(node: SimNode, value: number, pos: number): void;
+  readDone(node: SimNode, read: PendingRead): void;
 }
 
 export class SimNode {
@@ -44,8 +53,18 @@ export class SimNode {
   readonly log = new StableLog();
   readonly pendingWrites = new Map<number, PendingWrite>();
   readonly pendingReads = new Map<string, PendingRead>();
+  /** The Ready whose disk write is under way (asynchronous disk only). */
+  private writing: Ready | undefined;
+  /** The latest hard state written without sync; lost in a crash unless a synced write followed. */
+  private unsynced: HardState | undefined;
 
-  constructor(readonly id: number, readonly tickPeriodMs: number, readonly config: RaftConfig, readonly storage: MemoryRaftStorage) {}
+  constructor(
+    readonly id: number,
+    readonly tickPeriodMs: number,
+    readonly diskLatencyMs: number,
+    readonly config: RaftConfig,
+    readonly storage: MemoryRaftStorage,
+  ) {}
 
   get alive(): boolean {
     return this.raw !== undefined;
@@ -67,8 +86,11 @@ export class SimNode {
     checker.restarted(this.status);
   }
 
-  /** Loses everything not in storage, including the requests clients are waiting on. */
-  crash(): void {
+  /** Loses everything not on disk, including the requests clients wait on. Returns what survived. */
+  crash(keepUnsynced: boolean): HardState {
+    if (this.unsynced !== undefined && keepUnsynced) this.storage.persistSync({ entries: [], hardState: this.unsynced });
+    this.unsynced = undefined;
+    this.writing = undefined;
     this.raw = undefined;
     this.status = undefined;
     this.incarnation++;
@@ -76,31 +98,68 @@ export class SimNode {
     this.applied = 0;
     this.pendingWrites.clear();
     this.pendingReads.clear();
+    return this.storage.loadSync().hardState;
   }
 
-  /** Handles every Ready the node has; returns the read states it confirmed. */
-  drain(hooks: DriverHooks): ReadState[] {
+  /** Processes what the last input produced, then checks the node's status. */
+  pump(hooks: DriverHooks): void {
     const raw = this.raw;
-    const reads: ReadState[] = [];
-    if (raw === undefined) return reads;
+    if (raw === undefined) return;
+    if (this.diskLatencyMs === 0) this.drainNow(raw, hooks);
+    else if (this.writing === undefined && raw.hasReady()) this.startWrite(raw, hooks);
+    this.status = raw.status();
+    hooks.checker.status(this.status);
+  }
+
+  /** The asynchronous disk finished the write under way. */
+  diskDone(hooks: DriverHooks): void {
+    const raw = this.raw;
+    const rd = this.writing;
+    if (raw === undefined || rd === undefined) return;
+    this.writing = undefined;
+    this.complete(rd, hooks, true);
+    raw.advance(rd);
+    this.pump(hooks);
+  }
+
+  private drainNow(raw: RawNode, hooks: DriverHooks): void {
     for (let round = 0; round < READY_ROUNDS_MAX && raw.hasReady(); round++) {
       const rd = raw.ready();
-      this.handle(rd, hooks);
-      for (const rs of rd.readStates) reads.push(rs);
+      this.complete(rd, hooks, false);
       raw.advance(rd);
     }
     if (raw.hasReady()) throw new SimViolation('core-exception', `node ${this.id} still has a Ready after ${READY_ROUNDS_MAX} rounds`);
-    this.status = raw.status();
-    hooks.checker.status(this.status);
-    return reads;
   }
 
-  private handle(rd: Ready, hooks: DriverHooks): void {
-    hooks.checker.persist(this.id, this.log, rd);
-    this.storage.persistSync({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState });
-    for (const m of rd.messages) hooks.send(m);
+  private startWrite(raw: RawNode, hooks: DriverHooks): void {
+    const rd = raw.ready();
+    for (const m of rd.messages) if (mayPrecedePersist(m)) hooks.send(m);
+    this.writing = rd;
+    hooks.scheduleDisk(this);
+  }
+
+  /** Steps 1-3 of the contract; `earlySent` when the leader's own messages already left. */
+  private complete(rd: Ready, hooks: DriverHooks, earlySent: boolean): void {
+    this.persist(rd, hooks.checker);
+    for (const m of rd.messages) if (!earlySent || !mayPrecedePersist(m)) hooks.send(m);
     if (rd.snapshot !== undefined) this.restore(rd.snapshot, hooks.checker);
     for (const e of rd.committedEntries) this.apply(e, hooks);
+    for (const rs of rd.readStates) {
+      const pending = this.pendingReads.get(rs.ctx);
+      if (pending !== undefined) pending.index = rs.index;
+    }
+    this.completeReads(hooks);
+  }
+
+  private persist(rd: Ready, checker: Checker): void {
+    checker.persist(this.id, this.log, rd);
+    if (!rd.mustSync) {
+      this.unsynced = rd.hardState ?? this.unsynced;
+      return;
+    }
+    // A synced write makes the earlier unsynced one durable too (it is ordered before it).
+    this.storage.persistSync({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState ?? this.unsynced });
+    this.unsynced = undefined;
   }
 
   private restore(snap: Snapshot, checker: Checker): void {
@@ -114,8 +173,8 @@ export class SimNode {
   private apply(e: Entry, hooks: DriverHooks): void {
     const checker = hooks.checker;
     if (e.index !== this.applied + 1) checker.fail('apply-order', `node ${this.id} was handed entry ${e.index} to apply after applying ${this.applied}`);
-    const durableCommit = checker.durableCommit(this.id);
-    if (e.index > durableCommit) checker.fail('persist-contract', `node ${this.id} was handed entry ${e.index} to apply but its durable commit is ${durableCommit}`);
+    const written = checker.writtenCommit(this.id);
+    if (e.index > written) checker.fail('persist-contract', `node ${this.id} was handed entry ${e.index} to apply but the commit index it wrote is ${written}`);
     checker.committed(this.id, e);
     this.applied = e.index;
     if (e.type !== EntryType.Normal || e.data.byteLength === 0) return;
@@ -126,12 +185,25 @@ export class SimNode {
     hooks.appliedValue(this, value, pos);
   }
 
+  /** Confirmed reads whose index this node has applied are answered with the whole list. */
+  private completeReads(hooks: DriverHooks): void {
+    if (this.pendingReads.size === 0) return;
+    for (const [ctx, read] of this.pendingReads) {
+      if (read.index === undefined || read.index > this.applied) continue;
+      this.pendingReads.delete(ctx);
+      hooks.readDone(this, read);
+    }
+  }
+
   /** Log compaction at the applied index, as the application would after taking a snapshot. */
   compact(checker: Checker): string {
     const raw = this.raw;
     if (raw === undefined || this.applied <= this.log.snapIndex) return `node ${this.id}: nothing to compact`;
-    const snap = raw.compact(this.applied as Snapshot['meta']['index'], encodeValues(this.values));
+    const snap = raw.compact(this.applied as LogIndex, encodeValues(this.values));
     checker.compacted(this.id, this.log, snap);
+    // Compaction is a synced write (as in LevelRaftStorage), so it carries the unsynced one with it.
+    if (this.unsynced !== undefined) this.storage.persistSync({ entries: [], hardState: this.unsynced });
+    this.unsynced = undefined;
     this.storage.compactSync(snap);
     return `node ${this.id} compacted to ${snap.meta.index}/t${snap.meta.term}`;
   }

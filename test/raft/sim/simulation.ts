@@ -70,6 +70,13 @@ export function runSimulation(options: SimOptions): SimResult {
   return new Simulation(options).run();
 }
 
+/** The result for a seed whose run had to be killed after `seconds` without finishing. */
+export function hungResult(seed: number, seconds: number): SimResult {
+  const zero: SimStats = { events: 0, simMs: 0, leaders: 0, committed: 0, values: 0, writesAcked: 0, readsOk: 0, timeouts: 0, crashes: 0, partitions: 0, confChanges: 0, messages: 0, dropped: 0, livenessMs: 0 };
+  const detail = `the run did not finish within ${seconds}s: some call into the core never returned (an endless loop?); the replay hangs the same way`;
+  return { seed, ok: false, violation: { invariant: 'hang', detail }, lastEvents: [], stats: zero, traceHash: 0, params: drawParams(new SeededRandom(seed)) };
+}
+
 class Simulation implements World {
   readonly random: SeededRandom;
   readonly params: SimParams;
@@ -99,10 +106,12 @@ class Simulation implements World {
     this.hooks = {
       checker: this.checker,
       send: (msg) => this.send(msg),
+      scheduleDisk: (node) => this.schedule(node.diskLatencyMs + this.random.int(this.params.diskJitterMs + 1), { kind: 'disk', node: node.id, incarnation: node.incarnation }),
       appliedValue: (node, value, pos) => {
         this.clients.writeApplied(node, value, pos);
         this.liveness.applied(node, value);
       },
+      readDone: (node, read) => this.clients.readDone(node, read),
     };
   }
 
@@ -124,7 +133,7 @@ class Simulation implements World {
         snapshotChunkBytes: p.snapshotChunkBytes,
         ...(bugs.length > 0 ? { plantedBugs: new Set(bugs) } : {}),
       };
-      return new SimNode(id, p.tickPeriodsMs[i] as number, config, new MemoryRaftStorage(initialState(voters, learners)));
+      return new SimNode(id, p.tickPeriodsMs[i] as number, p.diskLatenciesMs[i] as number, config, new MemoryRaftStorage(initialState(voters, learners)));
     });
   }
 
@@ -181,6 +190,8 @@ class Simulation implements World {
         return this.tick(e.node, e.incarnation);
       case 'deliver':
         return this.deliver(e.msg);
+      case 'disk':
+        return this.diskDone(e.node, e.incarnation);
       case 'nemesis':
         if (!this.faultPhase) return;
         this.nemesis.act();
@@ -204,6 +215,11 @@ class Simulation implements World {
     node.raw.tick();
     this.settle(node);
     this.schedule(node.tickPeriodMs, { kind: 'tick', node: id, incarnation });
+  }
+
+  private diskDone(id: number, incarnation: number): void {
+    const node = this.nodes[id - 1] as SimNode;
+    if (node.incarnation === incarnation) node.diskDone(this.hooks);
   }
 
   private deliver(msg: Message): void {
@@ -247,21 +263,12 @@ class Simulation implements World {
   }
 
   settle(node: SimNode): void {
-    const reads = node.drain(this.hooks);
-    for (const rs of reads) {
-      const pending = node.pendingReads.get(rs.ctx);
-      if (pending !== undefined) pending.index = rs.index;
-    }
-    if (node.pendingReads.size === 0) return;
-    for (const [ctx, read] of node.pendingReads) {
-      if (read.index === undefined || read.index > node.applied) continue;
-      node.pendingReads.delete(ctx);
-      this.clients.readDone(node, read);
-    }
+    node.pump(this.hooks);
   }
 
   crash(node: SimNode): void {
-    node.crash();
+    const keepUnsynced = !this.random.chance(this.params.unsyncedLossRate);
+    this.checker.crashed(node.id, node.crash(keepUnsynced));
   }
 
   leader(): SimNode | undefined {

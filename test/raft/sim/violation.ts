@@ -12,7 +12,9 @@ export type InvariantName =
   | 'linearizable-read'
   | 'persist-contract'
   | 'liveness'
-  | 'core-exception';
+  | 'core-exception'
+  /** The run never finished: an event never returned (an endless loop), found by the CLI's watchdog. */
+  | 'hang';
 
 export class SimViolation extends Error {
   override readonly name = 'SimViolation';
