@@ -12,6 +12,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Message, NodeId } from './core/types.js';
 import {
+  MalformedMessageError,
   RAFT_BATCH_BYTES_MAX,
   RAFT_BATCH_MESSAGES_MAX,
   decodeBatch,
@@ -148,9 +149,14 @@ export class GrpcTransport implements Transport {
     });
     server.addService(RAFT_PEER_SERVICE, { Send: (call: grpc.ServerReadableStream<DecodeResult, SendAck>, respond: grpc.sendUnaryData<SendAck>) => this.onStream(call, respond) });
     this.server = server;
-    this.boundPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(this.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
-    });
+    try {
+      this.boundPort = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(this.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      });
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
     this.log.info({ listen: this.listen, port: this.boundPort }, 'raft transport listening');
   }
 
@@ -167,7 +173,7 @@ export class GrpcTransport implements Transport {
       return;
     }
     // Any other inconsistency is our own bug: encodeMessage throws MalformedMessageError for it.
-    if (message.from !== this.self) throw new Error(`raft message from ${message.from} sent by node ${this.self}`);
+    if (message.from !== this.self) throw new MalformedMessageError(`${describe(message)}: sent by node ${this.self}`);
     const link = this.link(message.to);
     if (link === undefined) {
       counters.droppedUnknownPeer++;

@@ -183,6 +183,24 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.ok(node.logs.some((entry) => entry.msg === 'dropped a self-addressed raft message (the core never sends one)'));
   });
 
+  test('peers can move and be removed; a bad listen address fails start', async () => {
+    const [n1, first, second] = [await startNode(1), await startNode(2), await startNode(2)];
+    n1.transport.setPeer(nodeId(2), first.address);
+    n1.transport.send([heartbeat(1, 2, 1)]);
+    await waitFor('delivery to the first address', () => first.received.length === 1);
+    n1.transport.setPeer(nodeId(2), second.address);
+    n1.transport.send([heartbeat(1, 2, 2)]);
+    await waitFor('delivery to the new address', () => second.received.length === 1);
+    n1.transport.removePeer(nodeId(2));
+    n1.transport.send([heartbeat(1, 2, 3)]);
+    assert.equal(n1.transport.stats().droppedUnknownPeer, 1);
+    assert.throws(() => n1.transport.send([heartbeat(5, 2, 1)]), /sent by node 1/);
+
+    const clash = new GrpcTransport({ self: nodeId(9), listen: first.address, peers: new Map(), log: pino({ level: 'silent' }) });
+    started.push(clash);
+    await assert.rejects(clash.start(() => undefined));
+  });
+
   test('close() leaves no handles behind: a process that used transports exits by itself', async () => {
     const module = fileURLToPath(new URL('../../src/raft/grpc-transport.js', import.meta.url));
     const script = `
