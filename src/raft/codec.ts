@@ -6,7 +6,9 @@
 //
 // A batch is the protobuf `MessageBatch`: field 1 repeated, each element one encoded
 // `RaftMessage`. The transport encodes each message once when it is queued (so it knows its size)
-// and frames the queued ones with `frameBatch` when it writes.
+// and frames the queued ones with `frameBatch` when it writes. Unknown fields inside a message are
+// skipped (room to add fields later); an unknown message body, or anything but field 1 at the batch
+// level, is rejected.
 import './proto-config.js'; // must be evaluated before the generated code: see proto-config.ts
 import $protobuf from 'protobufjs/minimal.js';
 import { flotilla } from '../gen/raft.js';
@@ -180,10 +182,11 @@ type Envelope = Pick<Message, 'from' | 'to' | 'term'>;
 
 /** proto3 leaves zero scalars off the wire; protobufjs then reports them as absent. */
 const num = (v: number | null | undefined): number => v ?? 0;
-const bytes = (v: Uint8Array | null | undefined): Uint8Array => (v ? new Uint8Array(v) : new Uint8Array(0)); // a copy: see below
-
-// Decoded `bytes` fields are views into the received frame. Copying them lets the frame be freed
-// while an entry lives on (in the log cache, say), and gives plain Uint8Arrays rather than Buffers.
+/**
+ * Decoded `bytes` fields are views into the received frame. A copy lets the frame be freed while an
+ * entry lives on (in the log cache, say), and is a plain Uint8Array rather than a Buffer.
+ */
+const bytes = (v: Uint8Array | null | undefined): Uint8Array => (v ? new Uint8Array(v) : new Uint8Array(0));
 
 function voteFromWire(v: pb.VoteRequest.$Properties | null | undefined) {
   return { lastIndex: logIndex(num(v?.lastIndex)), lastTerm: term(num(v?.lastTerm)), transfer: v?.transfer === true };
