@@ -10,7 +10,7 @@ import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { PlantedBug } from '../src/raft/core/types.js';
-import { type RunSpec, replayCommand, runSeeds } from '../test/raft/sim/pool.js';
+import { type RunSpec, SEED_SECONDS_MAX, replayCommand, runSeeds } from '../test/raft/sim/pool.js';
 import { EVENTS_DEFAULT, type SimResult, type SimStats, runSimulation } from '../test/raft/sim/simulation.js';
 
 const BUGS: readonly PlantedBug[] = ['no-vote-persist', 'commit-old-term', 'no-log-check', 'stale-read'];
@@ -29,6 +29,7 @@ function parseArgs() {
     .option('bug', { type: 'string', array: true, choices: BUGS, default: [] as string[], describe: 'plant a known bug in the core' })
     .option('events', { type: 'number', default: EVENTS_DEFAULT, describe: 'events in the fault phase of each run' })
     .option('jobs', { type: 'number', default: os.availableParallelism(), describe: 'worker threads for --seeds' })
+    .option('timeout', { type: 'number', default: SEED_SECONDS_MAX, describe: 'seconds a seed may run before it is reported as a hang' })
     .check((a) => {
       if ((a.seeds === undefined) === (a.seed === undefined)) throw new Error('give exactly one of --seeds N or --seed S');
       return true;
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const results =
     args.seed !== undefined
       ? [runOne(args.seed, spec, args.verbose)]
-      : await runSeeds(range(args.from, args.seeds ?? 0), spec, args.jobs);
+      : await runSeeds(range(args.from, args.seeds ?? 0), spec, args.jobs, args.timeout);
   report(results, spec, (performance.now() - started) / 1000);
   process.exitCode = results.some((r) => !r.ok) ? 1 : 0;
 }

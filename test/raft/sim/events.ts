@@ -7,6 +7,7 @@ export type SimEvent =
   | { readonly kind: 'deliver'; readonly msg: Message }
   | { readonly kind: 'disk'; readonly node: number; readonly incarnation: number }
   | { readonly kind: 'nemesis' }
+  | { readonly kind: 'hunt'; readonly node: number; readonly term: number }
   | { readonly kind: 'heal'; readonly fault: number }
   | { readonly kind: 'restart'; readonly node: number }
   | { readonly kind: 'client'; readonly client: number; readonly op: number }
@@ -53,6 +54,8 @@ export function formatEvent(e: SimEvent): string {
       return `disk write done ${e.node}`;
     case 'nemesis':
       return 'nemesis';
+    case 'hunt':
+      return `nemesis hunts leader ${e.node} of term ${e.term}`;
     case 'heal':
       return `heal fault#${e.fault}`;
     case 'restart':

@@ -63,13 +63,13 @@ export class Checker {
   // ---- status, after every event that touched a node --------------------------------------
 
   status(s: Status): void {
-    if (s.role === 'leader') this.leader(s.id, s.term);
+    if (s.role === 'leader') this.leaderInTerm(s.id, s.term);
     const before = this.memCommit.get(s.id) ?? 0;
     if (s.commit < before) this.fail('commit-regressed', `node ${s.id} commit went from ${before} to ${s.commit} without a restart`);
     this.memCommit.set(s.id, s.commit);
   }
 
-  private leader(id: number, t: number): void {
+  leaderInTerm(id: number, t: number): void {
     const other = this.leaderOfTerm.get(t);
     if (other === undefined) this.leaderOfTerm.set(t, id);
     else if (other !== id) this.fail('one-leader-per-term', `nodes ${other} and ${id} were both leader in term ${t}`);
@@ -178,6 +178,10 @@ export class Checker {
 
   writtenCommit(node: number): number {
     return this.writtenOf(node).commit;
+  }
+
+  writtenTerm(node: number): number {
+    return this.writtenOf(node).term;
   }
 
   private writtenOf(node: number): Written {

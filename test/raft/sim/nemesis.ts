@@ -9,12 +9,13 @@ import { type World, randomNode } from './world.js';
 
 const QUICK_RESTART_MS_MAX = 20;
 const RESTART_MS_MAX = 400;
+const HUNT_MS_MAX = 25;
 const HEAL_MS_MIN = 30;
 const HEAL_MS_SPREAD = 600;
 /** Membership changes never shrink the voters below this, so a crash or two stays survivable. */
 const VOTERS_MIN = 3;
 
-type Action = 'crash' | 'partition' | 'isolate-leader' | 'compact' | 'transfer' | 'conf-change';
+type Action = 'crash' | 'crash-leader' | 'partition' | 'isolate-leader' | 'compact' | 'transfer' | 'conf-change';
 
 export class Nemesis {
   crashes = 0;
@@ -22,6 +23,19 @@ export class Nemesis {
   confChanges = 0;
 
   constructor(private readonly world: World) {}
+
+  /** A node just became leader of `term`: maybe attack it soon (see SimParams.huntRate). */
+  newLeader(node: SimNode, term: number): void {
+    if (!this.world.random.chance(this.world.params.huntRate)) return;
+    this.world.schedule(this.world.random.int(HUNT_MS_MAX), { kind: 'hunt', node: node.id, term });
+  }
+
+  hunt(id: number, term: number): void {
+    const node = this.world.nodes[id - 1];
+    if (node === undefined || !node.isLeader || node.status?.term !== term) return;
+    const rest = this.world.nodes.filter((n) => n !== node).map((n) => n.id);
+    this.world.note(this.world.random.chance(0.5) ? this.crash(node) : this.cutBetween([id], rest, this.world.random.chance(0.3), 'isolate new leader'));
+  }
 
   nextDelayMs(): number {
     const period = this.world.params.nemesisPeriodMs;
@@ -32,7 +46,8 @@ export class Nemesis {
     const action = this.choose();
     if (action === undefined) return;
     const handlers: Record<Action, () => string> = {
-      crash: () => this.crash(),
+      crash: () => this.crash(randomNode(this.world)),
+      'crash-leader': () => this.crash(this.world.leader()),
       partition: () => this.partition(),
       'isolate-leader': () => this.isolateLeader(),
       compact: () => this.compact(),
@@ -46,6 +61,7 @@ export class Nemesis {
     const p = this.world.params;
     const weights: readonly [Action, number][] = [
       ['crash', p.crashWeight],
+      ['crash-leader', p.crashLeaderWeight],
       ['partition', p.partitionWeight],
       ['isolate-leader', p.isolateLeaderWeight],
       ['compact', p.compactWeight],
@@ -62,8 +78,8 @@ export class Nemesis {
     return undefined;
   }
 
-  private crash(): string {
-    const node = randomNode(this.world);
+  private crash(node: SimNode | undefined): string {
+    if (node === undefined) return 'no leader to crash';
     if (!node.alive) return `node ${node.id} is already down`;
     this.world.crash(node);
     this.crashes++;

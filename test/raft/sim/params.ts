@@ -22,6 +22,13 @@ export interface SimParams {
   /** Mean simulated milliseconds between nemesis actions. */
   readonly nemesisPeriodMs: number;
   readonly crashWeight: number;
+  /** Crashes aimed at the leader, which make the elections with divergent logs that matter most. */
+  readonly crashLeaderWeight: number;
+  /**
+   * Probability that a newly elected leader is crashed or cut off within HUNT_MS_MAX of winning:
+   * leaders that die young leave the divergent logs behind that test elections and commitment.
+   */
+  readonly huntRate: number;
   readonly partitionWeight: number;
   readonly isolateLeaderWeight: number;
   readonly compactWeight: number;
@@ -62,10 +69,12 @@ export function drawParams(random: SeededRandom): SimParams {
     reorderRate: rate(random, 0.1),
     dropRate: rate(random, 0.2),
     duplicateRate: rate(random, 0.1),
-    nemesisPeriodMs: pick(random, [40, 80, 150, 300]),
+    nemesisPeriodMs: pick(random, [20, 20, 40, 80, 300]),
     crashWeight: random.int(4),
+    crashLeaderWeight: random.int(4),
+    huntRate: rate(random, 0.5),
     partitionWeight: random.int(4),
-    isolateLeaderWeight: random.int(4),
+    isolateLeaderWeight: 1 + random.int(3),
     compactWeight: 1 + random.int(3),
     transferWeight: random.int(2),
     confChangeWeight: random.chance(0.3) ? 1 + random.int(2) : 0,
@@ -73,7 +82,7 @@ export function drawParams(random: SeededRandom): SimParams {
     thinkMs: random.int(10),
     readRatio: 0.2 + random.float() * 0.4,
     inflightMsgsMax: pick(random, [1, 4, 256]),
-    appendBytesMax: pick(random, [8, 64, 1024 * 1024]),
+    appendBytesMax: pick(random, [8, 8, 64, 1024 * 1024]),
     snapshotChunkBytes: pick(random, [16, 256, 1024 * 1024]),
   };
 }

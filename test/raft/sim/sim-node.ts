@@ -140,6 +140,8 @@ export class SimNode {
 
   /** Steps 1-3 of the contract; `earlySent` when the leader's own messages already left. */
   private complete(rd: Ready, hooks: DriverHooks, earlySent: boolean): void {
+    // Leadership first, so that two leaders in a term are reported as such, not by their effects.
+    if (rd.softState?.role === 'leader') hooks.checker.leaderInTerm(this.id, rd.hardState?.term ?? hooks.checker.writtenTerm(this.id));
     this.persist(rd, hooks.checker);
     for (const m of rd.messages) if (!earlySent || !mayPrecedePersist(m)) hooks.send(m);
     if (rd.snapshot !== undefined) this.restore(rd.snapshot, hooks.checker);
@@ -199,6 +201,9 @@ export class SimNode {
   compact(checker: Checker): string {
     const raw = this.raw;
     if (raw === undefined || this.applied <= this.log.snapIndex) return `node ${this.id}: nothing to compact`;
+    // Like RaftNode, compact between advance() and the next ready(): while a Ready is being written,
+    // the core may already hold a newer snapshot than the state machine (it asserts on that).
+    if (this.writing !== undefined) return `node ${this.id}: write in flight, no compaction`;
     const snap = raw.compact(this.applied as LogIndex, encodeValues(this.values));
     checker.compacted(this.id, this.log, snap);
     // Compaction is a synced write (as in LevelRaftStorage), so it carries the unsynced one with it.

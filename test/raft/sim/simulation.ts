@@ -22,7 +22,7 @@ import { Trace } from './trace.js';
 import { SimViolation } from './violation.js';
 import type { World } from './world.js';
 
-export const EVENTS_DEFAULT = 6000;
+export const EVENTS_DEFAULT = 12000;
 const TRACE_LINES_DEFAULT = 60;
 /** The liveness phase may take this many ticks of the slowest node, and no more. */
 export const LIVENESS_TICKS_MAX = 300;
@@ -192,6 +192,8 @@ class Simulation implements World {
         return this.deliver(e.msg);
       case 'disk':
         return this.diskDone(e.node, e.incarnation);
+      case 'hunt':
+        return this.faultPhase ? this.nemesis.hunt(e.node, e.term) : undefined;
       case 'nemesis':
         if (!this.faultPhase) return;
         this.nemesis.act();
@@ -263,7 +265,9 @@ class Simulation implements World {
   }
 
   settle(node: SimNode): void {
+    const wasLeader = node.isLeader;
     node.pump(this.hooks);
+    if (!wasLeader && node.isLeader && this.faultPhase) this.nemesis.newLeader(node, node.status?.term ?? 0);
   }
 
   crash(node: SimNode): void {

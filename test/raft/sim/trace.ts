@@ -74,7 +74,7 @@ export class Trace {
       this.mix(m.from * 64 + m.to);
       this.mix(m.type.charCodeAt(0) + m.type.length * 7);
       this.mix(m.term);
-    } else if (e.kind === 'tick' || e.kind === 'restart' || e.kind === 'disk') {
+    } else if (e.kind === 'tick' || e.kind === 'restart' || e.kind === 'disk' || e.kind === 'hunt') {
       this.mix(e.node);
     } else if (e.kind === 'client' || e.kind === 'timeout') {
       this.mix(e.client * 1024 + e.op);
