@@ -47,8 +47,8 @@ export class Trace {
   note(text: string): void {
     const slot = this.current;
     if (slot === undefined) return;
+    // Notes stay out of the hash: --verbose adds some (dropped messages), and must not change it.
     (slot.notes ??= []).push(text);
-    for (let i = 0; i < text.length; i++) this.mix(text.charCodeAt(i));
   }
 
   /** Flushes the current event to the verbose sink. */
