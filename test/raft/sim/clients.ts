@@ -105,7 +105,9 @@ export class Clients {
     if (leader !== 0 && leader !== node.id) c.target = leader;
     else if (refusal.code === 'not-leader') c.target = randomNode(this.world).id;
     this.world.note(`client ${c.id} ${describe(op)} refused by node ${node.id}: ${refusal.code}${leader !== 0 ? ` (leader ${leader})` : ''}`);
-    this.world.schedule(RETRY_MS_MIN + this.world.random.int(RETRY_MS_SPREAD), { kind: 'client', client: c.id, op: op.id });
+    // Straight to a named leader; otherwise back off a little, as an election takes a while.
+    const backoffMs = leader !== 0 ? 0 : RETRY_MS_SPREAD;
+    this.world.schedule(RETRY_MS_MIN + backoffMs + this.world.random.int(RETRY_MS_SPREAD), { kind: 'client', client: c.id, op: op.id });
   }
 
   private retryElsewhere(c: Client, op: Op, why: string): void {

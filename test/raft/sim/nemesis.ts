@@ -22,11 +22,18 @@ export class Nemesis {
   partitions = 0;
   confChanges = 0;
 
+  private burstStartsMs = 0;
+  private burstEndsMs = 0;
+
   constructor(private readonly world: World) {}
+
+  private get inBurst(): boolean {
+    return this.world.nowMs >= this.burstStartsMs && this.world.nowMs < this.burstEndsMs;
+  }
 
   /** A node just became leader of `term`: maybe attack it soon (see SimParams.huntRate). */
   newLeader(node: SimNode, term: number): void {
-    if (!this.world.random.chance(this.world.params.huntRate)) return;
+    if (!this.inBurst || !this.world.random.chance(this.world.params.huntRate)) return;
     this.world.schedule(this.world.random.int(HUNT_MS_MAX), { kind: 'hunt', node: node.id, term });
   }
 
@@ -37,12 +44,19 @@ export class Nemesis {
     this.world.note(this.world.random.chance(0.5) ? this.crash(node) : this.cutBetween([id], rest, this.world.random.chance(0.3), 'isolate new leader'));
   }
 
+  /** When to act next: soon within a burst; after a calm spell once the burst is over. */
   nextDelayMs(): number {
-    const period = this.world.params.nemesisPeriodMs;
-    return (period >> 1) + this.world.random.int(period);
+    const p = this.world.params;
+    const random = this.world.random;
+    if (this.world.nowMs < this.burstEndsMs) return (p.nemesisPeriodMs >> 1) + random.int(p.nemesisPeriodMs);
+    const calmMs = p.calmMsMax === 0 ? 0 : random.int(p.calmMsMax);
+    this.burstStartsMs = this.world.nowMs + calmMs;
+    this.burstEndsMs = this.burstStartsMs + p.burstMsMin + random.int(p.burstMsSpread);
+    return calmMs;
   }
 
   act(): void {
+    if (!this.inBurst) return;
     const action = this.choose();
     if (action === undefined) return;
     const handlers: Record<Action, () => string> = {

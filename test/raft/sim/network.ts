@@ -1,6 +1,8 @@
-// The simulated network between nodes: latency with jitter, occasional long detours (so messages
-// overtake each other), drops, duplicates, and partitions made of cut directed links. A message is
-// lost if its link is cut when it is sent or when it would arrive.
+// The simulated network between nodes: latency with jitter, drops, duplicates, and partitions made
+// of cut directed links. A message is lost if its link is cut when it is sent or when it would
+// arrive. Each link delivers in order, as a TCP connection (and the gRPC stream on it) does, except
+// for messages taking a long detour (the reorder rate), which later messages overtake: reordering
+// is a fault to inject, not the normal case that would starve flow control in replicate state.
 import type { SeededRandom } from '../../../src/raft/core/random.js';
 import type { Message } from '../../../src/raft/core/types.js';
 import type { SimEvent } from './events.js';
@@ -22,6 +24,8 @@ export class Network {
   /** How many active faults cut each link; overlapping partitions heal independently. */
   private readonly cuts = new Map<number, number>();
   private readonly faults = new Map<number, readonly Link[]>();
+  /** Per link, when its last in-order message arrives; a later one may not arrive before it. */
+  private readonly linkBusyUntil = new Map<number, number>();
   private nextFault = 1;
   /** Off in the liveness phase: the network still has latency but no longer loses or duplicates. */
   lossy = true;
@@ -32,6 +36,7 @@ export class Network {
     private readonly random: SeededRandom,
     private readonly params: SimParams,
     private readonly schedule: (delayMs: number, event: SimEvent) => void,
+    private readonly nowMs: () => number,
   ) {}
 
   get activeFaults(): number {
@@ -48,14 +53,21 @@ export class Network {
       this.dropped++;
       return;
     }
-    this.schedule(this.latencyMs(), { kind: 'deliver', msg });
-    if (this.lossy && this.random.chance(this.params.duplicateRate)) this.schedule(this.latencyMs(), { kind: 'deliver', msg });
+    this.deliverLater(msg);
+    if (this.lossy && this.random.chance(this.params.duplicateRate)) this.deliverLater(msg);
   }
 
-  private latencyMs(): number {
+  private deliverLater(msg: Message): void {
     const p = this.params;
-    const base = p.latencyMinMs + this.random.int(p.latencyJitterMs + 1);
-    return this.lossy && this.random.chance(p.reorderRate) ? base + DETOUR_MS_MIN + this.random.int(DETOUR_MS_SPREAD) : base;
+    const latencyMs = p.latencyMinMs + this.random.int(p.latencyJitterMs + 1);
+    if (this.lossy && this.random.chance(p.reorderRate)) {
+      this.schedule(latencyMs + DETOUR_MS_MIN + this.random.int(DETOUR_MS_SPREAD), { kind: 'deliver', msg });
+      return;
+    }
+    const key = linkKey(msg.from, msg.to);
+    const at = Math.max(this.nowMs() + latencyMs, this.linkBusyUntil.get(key) ?? 0);
+    this.linkBusyUntil.set(key, at);
+    this.schedule(at - this.nowMs(), { kind: 'deliver', msg });
   }
 
   /** Cuts `links` until `heal(id)`; returns the fault id. */

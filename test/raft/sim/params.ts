@@ -19,8 +19,17 @@ export interface SimParams {
   readonly reorderRate: number;
   readonly dropRate: number;
   readonly duplicateRate: number;
-  /** Mean simulated milliseconds between nemesis actions. */
+  /** Mean simulated milliseconds between nemesis actions within a burst. */
   readonly nemesisPeriodMs: number;
+  /**
+   * The nemesis works in bursts of [burstMsMin, burstMsMin + burstMsSpread) separated by calm
+   * spells of up to calmMsMax (0: one endless burst), so that the cluster also gets to make
+   * progress, and the next burst strikes a cluster with something to lose.
+   */
+  readonly burstMsMin: number;
+  readonly burstMsSpread: number;
+  readonly calmMsMax: number;
+  readonly heartbeatTicks: number;
   readonly crashWeight: number;
   /** Crashes aimed at the leader, which make the elections with divergent logs that matter most. */
   readonly crashLeaderWeight: number;
@@ -66,10 +75,14 @@ export function drawParams(random: SeededRandom): SimParams {
     unsyncedLossRate: random.float(),
     latencyMinMs: 1 + random.int(3),
     latencyJitterMs: random.int(8),
-    reorderRate: rate(random, 0.1),
+    reorderRate: rate(random, 0.3),
     dropRate: rate(random, 0.2),
     duplicateRate: rate(random, 0.1),
     nemesisPeriodMs: pick(random, [20, 20, 40, 80, 300]),
+    burstMsMin: 100 + random.int(400),
+    burstMsSpread: 1 + random.int(1000),
+    calmMsMax: pick(random, [0, 0, 400, 1200]),
+    heartbeatTicks: 1 + random.int(3),
     crashWeight: random.int(4),
     crashLeaderWeight: random.int(4),
     huntRate: rate(random, 0.5),
@@ -78,8 +91,8 @@ export function drawParams(random: SeededRandom): SimParams {
     compactWeight: 1 + random.int(3),
     transferWeight: random.int(2),
     confChangeWeight: random.chance(0.3) ? 1 + random.int(2) : 0,
-    clients: 2 + random.int(3),
-    thinkMs: random.int(10),
+    clients: 2 + random.int(5),
+    thinkMs: random.int(6),
     readRatio: 0.2 + random.float() * 0.4,
     inflightMsgsMax: pick(random, [1, 4, 256]),
     appendBytesMax: pick(random, [8, 8, 64, 1024 * 1024]),

@@ -9,7 +9,7 @@ import type { PlantedBug } from '../../../src/raft/core/types.js';
 import { EVENTS_DEFAULT, type SimResult, hungResult, runSimulation } from './simulation.js';
 
 /** A seed normally takes a fraction of a second; one that takes this long is stuck. */
-export const SEED_SECONDS_MAX = 20;
+export const SEED_SECONDS_MAX = 5;
 
 export interface RunSpec {
   readonly events: number;

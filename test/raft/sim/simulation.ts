@@ -22,7 +22,7 @@ import { Trace } from './trace.js';
 import { SimViolation } from './violation.js';
 import type { World } from './world.js';
 
-export const EVENTS_DEFAULT = 12000;
+export const EVENTS_DEFAULT = 16000;
 const TRACE_LINES_DEFAULT = 60;
 /** The liveness phase may take this many ticks of the slowest node, and no more. */
 export const LIVENESS_TICKS_MAX = 300;
@@ -99,7 +99,7 @@ class Simulation implements World {
     this.params = drawParams(this.random);
     this.nodes = this.buildNodes();
     this.trace = new Trace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
-    this.network = new Network(this.random, this.params, (delayMs, event) => this.schedule(delayMs, event));
+    this.network = new Network(this.random, this.params, (delayMs, event) => this.schedule(delayMs, event), () => this.now);
     this.clients = new Clients(this);
     this.nemesis = new Nemesis(this);
     this.liveness = new Liveness(this, () => this.clients.freshValue());
@@ -128,6 +128,7 @@ class Simulation implements World {
     return [...voters, ...learners].map((id, i) => {
       const config: RaftConfig = {
         ...defaultRaftConfig(id),
+        heartbeatTicks: p.heartbeatTicks,
         inflightMsgsMax: p.inflightMsgsMax,
         appendBytesMax: p.appendBytesMax,
         snapshotChunkBytes: p.snapshotChunkBytes,
