@@ -600,6 +600,8 @@ export class Raft {
     else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
     if (this.maybeCommit()) this.broadcastAppend();
+    // Committing may have applied a membership change that removed this follower, or us.
+    if (this.role !== 'leader' || this.progress.get(pr.id) !== pr) return;
     if (pr.state === 'probe') this.sendAppend(pr.id, false);
     // Keep streaming while there is more and room to send it.
     while (pr.state === 'replicate' && pr.next <= this.log.lastIndex() && !pr.isPaused()) this.sendAppend(pr.id, false);
