@@ -69,7 +69,14 @@ function report(results: readonly SimResult[], spec: RunSpec, seconds: number): 
   if (results.length > 1) printAverages(results);
   console.log(`${results.length} seeds in ${seconds.toFixed(1)}s (${(results.length / seconds).toFixed(1)} seeds/s)${spec.bugs.length > 0 ? `, planted: ${spec.bugs.join(', ')}` : ''}`);
   if (failed.length > 0) console.log(`failed seeds: ${failed.map((r) => r.seed).slice(0, 50).join(' ')}${failed.length > 50 ? ' ...' : ''}`);
+  if (failed.length > 0) console.log(`failures by invariant: ${tally(failed.map((r) => r.violation?.invariant ?? '?'))}`);
   console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+}
+
+function tally(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts].map(([n, c]) => `${n} ${c}`).join(', ');
 }
 
 function printFailure(r: SimResult, spec: RunSpec): void {

@@ -2,6 +2,9 @@
 // sequence so that two events at the same instant always run in the order they were scheduled.
 // That tie-break is what makes a run a pure function of its seed.
 
+/** A binary heap never has this many levels (2^64 slots), so the sift loops are bounded by it. */
+const HEAP_LEVELS_MAX = 64;
+
 interface Slot<T> {
   readonly timeMs: number;
   readonly seq: number;
@@ -40,7 +43,7 @@ export class EventQueue<T> {
   private siftUp(start: number): void {
     const heap = this.heap;
     let i = start;
-    while (i > 0) {
+    for (let level = 0; level < HEAP_LEVELS_MAX && i > 0; level++) {
       const parent = (i - 1) >> 1;
       if (!this.less(heap[i] as Slot<T>, heap[parent] as Slot<T>)) return;
       this.swap(i, parent);
@@ -52,7 +55,7 @@ export class EventQueue<T> {
     const heap = this.heap;
     const n = heap.length;
     let i = start;
-    for (;;) {
+    for (let level = 0; level < HEAP_LEVELS_MAX; level++) {
       const left = 2 * i + 1;
       const right = left + 1;
       let min = i;

@@ -15,18 +15,35 @@ export class Liveness {
   private last: { node: number; value: number; atMs: number } | undefined;
   done = false;
   leaderSeenMs: number | undefined;
+  /** When a leader was first seen, or a member last applied something new. */
+  progressMs = 0;
+  private appliedTotal = -1;
 
   constructor(private readonly world: World, private readonly freshValue: () => number) {}
+
+  /** The phase starts now: the stall clock starts with it. */
+  begin(): void {
+    this.progressMs = this.world.nowMs;
+    this.world.schedule(0, { kind: 'probe' });
+  }
 
   probe(): void {
     if (this.done) return;
     const leader = this.world.leader();
+    this.trackProgress(leader);
     if (leader !== undefined) this.withLeader(leader);
     if (!this.done) this.world.schedule(PROBE_MS, { kind: 'probe' });
   }
 
   applied(node: SimNode, value: number): void {
     this.appliedBy.get(value)?.add(node.id);
+  }
+
+  private trackProgress(leader: SimNode | undefined): void {
+    if (leader === undefined) return;
+    const total = this.world.nodes.reduce((sum, n) => sum + n.applied, 0);
+    if (this.leaderSeenMs === undefined || total > this.appliedTotal) this.progressMs = this.world.nowMs;
+    this.appliedTotal = total;
   }
 
   private withLeader(leader: SimNode): void {

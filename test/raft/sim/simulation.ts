@@ -24,8 +24,14 @@ import type { World } from './world.js';
 
 export const EVENTS_DEFAULT = 16000;
 const TRACE_LINES_DEFAULT = 60;
-/** The liveness phase may take this many ticks of the slowest node, and no more. */
-export const LIVENESS_TICKS_MAX = 300;
+/**
+ * The liveness phase fails after this many ticks (of the slowest node) without progress: no leader,
+ * or no member applying anything new. A member far behind may need longer to catch up when flow
+ * control allows one small append per round trip, but it must keep moving, and all of it must fit
+ * in LIVENESS_TICKS_CAP.
+ */
+export const LIVENESS_STALL_TICKS_MAX = 300;
+const LIVENESS_TICKS_CAP = 3000;
 /** A hard cap on liveness-phase events, in case time stops advancing. */
 const LIVENESS_EVENTS_MAX = 200_000;
 
@@ -169,11 +175,14 @@ class Simulation implements World {
     this.network.healAll();
     for (const node of this.nodes) if (!node.alive) this.startNode(node, 0);
     this.livenessStartMs = this.now;
-    const slowestTickMs = Math.max(...this.params.tickPeriodsMs);
-    const deadlineMs = this.now + LIVENESS_TICKS_MAX * slowestTickMs;
-    this.schedule(0, { kind: 'probe' });
-    for (let i = 0; i < LIVENESS_EVENTS_MAX && !this.liveness.done && this.now <= deadlineMs; i++) this.step();
-    if (!this.liveness.done) this.checker.fail('liveness', `no write committed on every member within ${LIVENESS_TICKS_MAX} ticks of healing (leader first seen at ${this.liveness.leaderSeenMs ?? 'never'}ms); ${this.describeNodes()}`);
+    const tickMs = Math.max(...this.params.tickPeriodsMs);
+    const capMs = this.now + LIVENESS_TICKS_CAP * tickMs;
+    const stalled = () => this.now > this.liveness.progressMs + LIVENESS_STALL_TICKS_MAX * tickMs;
+    this.liveness.begin();
+    for (let i = 0; i < LIVENESS_EVENTS_MAX && !this.liveness.done && !stalled() && this.now <= capMs; i++) this.step();
+    if (this.liveness.done) return;
+    const why = stalled() ? `no progress for ${LIVENESS_STALL_TICKS_MAX} ticks` : `not done within ${LIVENESS_TICKS_CAP} ticks`;
+    this.checker.fail('liveness', `no write committed on every member after healing: ${why} (leader first seen at ${this.liveness.leaderSeenMs ?? 'never'}ms); ${this.describeNodes()}`);
   }
 
   private step(): void {
