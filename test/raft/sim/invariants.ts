@@ -145,6 +145,7 @@ export class Checker {
   }
 
   private matchSeen(node: number, e: Entry, prevTerm: number): void {
+    if (e.term >= TERM_KEY_SPAN) throw new Error(`term ${e.term} is beyond what the simulator's log-matching keys hold`);
     const key = e.index * TERM_KEY_SPAN + e.term;
     const s = this.seen.get(key);
     if (s === undefined) {
