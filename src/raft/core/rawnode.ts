@@ -63,7 +63,11 @@ export class RawNode {
     return this.raft.transferLeadership(to);
   }
 
-  /** The application's snapshot at `index` (<= applied): compacts the log behind it and returns the Snapshot to store. */
+  /**
+   * The application's snapshot at `index` (<= applied): compacts the log behind it and returns the
+   * Snapshot to store. Call it between advance() and the next ready(): while a Ready holding a
+   * snapshot from the leader is outstanding, the core is already past the application's state.
+   */
   compact(index: LogIndex, data: Uint8Array): Snapshot {
     return this.raft.compact(index, data);
   }
