@@ -22,6 +22,7 @@ import {
   type ConfState,
   type Entry,
   EntryType,
+  type HardState,
   type LogIndex,
   type Message,
   NO_NODE,
@@ -305,6 +306,8 @@ export class RaftNode<R> {
   /** What stopped the node, if it was not asked to: named in every later rejection. */
   private failure: unknown;
   private readSeq = 0;
+  /** The hard state of commit-only Readies, written with the next persist (or at a clean stop). */
+  private unwrittenHardState: HardState | undefined;
 
   // Proposals made this turn, proposed to the core together at the end of it.
   private queuedData: Uint8Array[] = [];
@@ -475,6 +478,10 @@ export class RaftNode<R> {
       if (!this.looping && this.core.hasReady()) {
         this.looping = true;
         this.loopDone = this.runLoop();
+      } else if (this.looping) {
+        // A Ready is being persisted: a leader's new appends need not wait for that disk write.
+        const early = this.core.takeEarlyMessages();
+        if (early.length > 0) this.transport.send(early);
       }
     });
   }
@@ -535,8 +542,13 @@ export class RaftNode<R> {
     const early = ready.messages.filter(mayPrecedePersist);
     if (early.length > 0) this.transport.send(early);
     // 1. Durable first: one batch, synced when it must be. Nothing below may happen before it.
-    if (snapshot !== undefined || entries.length > 0 || hardState !== undefined) {
-      await this.storage.persist({ snapshot, entries, hardState, sync: ready.mustSync });
+    //    A Ready that only moves the commit index writes nothing now: that hard state rides along
+    //    with the next write (a commit index lost in a crash is learnt again from the leader).
+    if (snapshot === undefined && entries.length === 0 && !ready.mustSync) {
+      this.unwrittenHardState = hardState ?? this.unwrittenHardState;
+    } else {
+      await this.storage.persist({ snapshot, entries, hardState: hardState ?? this.unwrittenHardState, sync: ready.mustSync });
+      this.unwrittenHardState = undefined;
     }
     // 2. Only now may votes and acknowledgements leave this node.
     const late = early.length === 0 ? ready.messages : ready.messages.filter((m) => !mayPrecedePersist(m));
@@ -663,6 +675,10 @@ export class RaftNode<R> {
     if (this.turn !== undefined) clearImmediate(this.turn);
     this.turn = undefined;
     await this.loopDone;
+    if (this.unwrittenHardState !== undefined && cause === undefined) {
+      // A clean stop keeps the latest commit index, so a restart re-applies no less than it could.
+      await this.storage.persist({ entries: [], hardState: this.unwrittenHardState }).catch((error: unknown) => this.log.warn({ err: error }, 'could not write the last commit index'));
+    }
     this.rejectAll(cause);
     const closed = await Promise.allSettled([this.transport.close(), this.storage.close()]);
     for (const c of closed) if (c.status === 'rejected') this.log.warn({ err: c.reason }, 'error closing raft node');

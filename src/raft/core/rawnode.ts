@@ -7,7 +7,7 @@
 // contract the driver must keep.
 import { assert } from './assert.js';
 import { Raft } from './raft.js';
-import type { ConfChange, HardState, LogIndex, Message, NodeId, PersistedState, ProposeResult, RaftConfig, Random, Ready, RequestResult, Snapshot, SoftState, Status } from './types.js';
+import { type ConfChange, type HardState, type LogIndex, type Message, type NodeId, type PersistedState, type ProposeResult, type RaftConfig, type Random, type Ready, type RequestResult, type Snapshot, type SoftState, type Status, mayPrecedePersist } from './types.js';
 
 /** Committed entry bytes handed to the application per Ready, at most (at least one entry). */
 export const APPLY_BYTES_PER_READY_MAX = 16 * 1024 * 1024;
@@ -70,6 +70,19 @@ export class RawNode {
    */
   compact(index: LogIndex, data: Uint8Array): Snapshot {
     return this.raft.compact(index, data);
+  }
+
+  /**
+   * Takes the pending messages that may precede persistence (see `mayPrecedePersist`), leaving the
+   * rest for the next Ready. A driver calls it while it is persisting a Ready, so that a leader's
+   * new entries reach followers without waiting for its own disk write to finish.
+   */
+  takeEarlyMessages(): Message[] {
+    const r = this.raft;
+    if (!r.messages.some(mayPrecedePersist)) return [];
+    const early = r.messages.filter(mayPrecedePersist);
+    r.messages = r.messages.filter((m) => !mayPrecedePersist(m));
+    return early;
   }
 
   hasReady(): boolean {

@@ -15,6 +15,7 @@ type Unary<Req, Res> = (request: Req, options: grpc.CallOptions, callback: (err:
 
 interface Stub {
   put: Unary<kvpb.IPutRequest, kvpb.IPutReply>;
+  putStream(): grpc.ClientDuplexStream<kvpb.IPutRequest, kvpb.IPutReply>;
   get: Unary<kvpb.IGetRequest, kvpb.IGetReply>;
   dump: Unary<kvpb.IDumpRequest, kvpb.IDumpReply>;
   status: Unary<kvpb.IStatusRequest, kvpb.IStatusReply>;
@@ -100,3 +101,50 @@ export class KvClient {
 }
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** Math.min(attempt, 4), 100)));
+
+/**
+ * Puts pipelined over one PutStream to one node (the leader), answered by id: how a client keeps
+ * many writes in flight without a call per write. It does not follow leadership changes; a put
+ * refused by the node fails with the node's error code.
+ */
+export class KvPipeline {
+  private readonly stub: Stub;
+  private readonly stream: grpc.ClientDuplexStream<kvpb.IPutRequest, kvpb.IPutReply>;
+  private readonly pending = new Map<number, { resolve: (index: number) => void; reject: (error: KvClientError) => void }>();
+  private nextId = 1;
+
+  constructor(address: string) {
+    this.stub = new KvGrpcClient(address, grpc.credentials.createInsecure()) as unknown as Stub;
+    this.stream = this.stub.putStream();
+    this.stream.on('data', (reply: kvpb.IPutReply) => this.settle(reply));
+    this.stream.on('error', (error: Error) => this.failAll(new KvClientError('UNAVAILABLE', error.message)));
+    this.stream.on('end', () => this.failAll(new KvClientError('UNAVAILABLE', 'stream ended')));
+  }
+
+  put(key: string, value: Uint8Array): Promise<number> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.stream.write({ id, key, value });
+    });
+  }
+
+  close(): void {
+    this.stream.end();
+    this.stub.close();
+  }
+
+  private settle(reply: kvpb.IPutReply): void {
+    const id = Number(reply.id);
+    const waiter = this.pending.get(id);
+    if (!waiter) return;
+    this.pending.delete(id);
+    if (reply.error) waiter.reject(new KvClientError(reply.error.code ?? 'UNKNOWN', reply.error.message ?? 'put failed'));
+    else waiter.resolve(Number(reply.index));
+  }
+
+  private failAll(error: KvClientError): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}

@@ -20,6 +20,8 @@ export interface ClusterOptions {
   readonly snapshotEvery?: number;
   /** Log level of the nodes (stderr); default "warn". */
   readonly logLevel?: string;
+  /** Extra Node.js flags for the node processes (e.g. --cpu-prof). */
+  readonly execArgv?: readonly string[];
 }
 
 interface Member {
@@ -85,7 +87,7 @@ export class LocalKvCluster {
     const m = this.member(id);
     if (m.process) throw new Error(`node ${id} is already running`);
     const peers = [...this.members.values()].map((p) => `${p.id}@${p.raftAddress}`).join(',');
-    const args = [MAIN, '--id', String(id), '--peers', peers, '--data-dir', m.dataDir, '--kv-listen', m.kvAddress ?? '127.0.0.1:0'];
+    const args = [...(this.options.execArgv ?? []), MAIN, '--id', String(id), '--peers', peers, '--data-dir', m.dataDir, '--kv-listen', m.kvAddress ?? '127.0.0.1:0'];
     if (this.options.tickMs) args.push('--tick-ms', String(this.options.tickMs));
     if (this.options.electionTicks) args.push('--election-ticks', String(this.options.electionTicks));
     if (this.options.snapshotEvery) args.push('--snapshot-every', String(this.options.snapshotEvery));
@@ -125,6 +127,13 @@ export class LocalKvCluster {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`no leader within ${timeoutMs} ms`);
+  }
+
+  /** The Kv client address of a running node. */
+  kvAddress(id: NodeId): string {
+    const address = this.member(id).kvAddress;
+    if (!address) throw new Error(`node ${id} has no Kv address yet`);
+    return address;
   }
 
   /** The Kv client addresses of the running nodes. */

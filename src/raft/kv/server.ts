@@ -83,6 +83,30 @@ function handlers(node: RaftNode<LogIndex>, machine: KvStateMachine): KvHandlers
         (error: unknown) => callback(null, { error: errorReply(error) }),
       );
     },
+    putStream: (call) => {
+      // One stream, many puts in flight: answered by id as each is applied. Bounded by the node's
+      // own limit on pending proposals, which refuses the excess with TOO_MANY_PENDING.
+      let inFlight = 0;
+      let ended = false;
+      const reply = (message: kvpb.IPutReply) => {
+        if (!call.cancelled) call.write(message);
+        inFlight--;
+        if (ended && inFlight === 0) call.end();
+      };
+      call.on('data', (request: kvpb.IPutRequest) => {
+        const { id, key, value } = request;
+        inFlight++;
+        node.propose(encodeCommand(key ?? '', value ?? new Uint8Array(0))).then(
+          ({ index }) => reply({ id, index }),
+          (error: unknown) => reply({ id, error: errorReply(error) }),
+        );
+      });
+      call.on('end', () => {
+        ended = true;
+        if (inFlight === 0) call.end();
+      });
+      call.on('error', () => undefined);
+    },
     get: (call, callback) => {
       node.read().then(
         (readIndex) => {

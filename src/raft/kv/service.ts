@@ -25,14 +25,17 @@ function method<Req, Res>(name: string, req: Codec<Req>, res: Codec<Res>) {
 
 export const kvService = {
   put: method<pb.IPutRequest, pb.IPutReply>('Put', pb.PutRequest, pb.PutReply),
+  putStream: { ...method<pb.IPutRequest, pb.IPutReply>('PutStream', pb.PutRequest, pb.PutReply), requestStream: true, responseStream: true },
   get: method<pb.IGetRequest, pb.IGetReply>('Get', pb.GetRequest, pb.GetReply),
   dump: method<pb.IDumpRequest, pb.IDumpReply>('Dump', pb.DumpRequest, pb.DumpReply),
   status: method<pb.IStatusRequest, pb.IStatusReply>('Status', pb.StatusRequest, pb.StatusReply),
 } satisfies grpc.ServiceDefinition;
 
+type Unary = Exclude<keyof typeof kvService, 'putStream'>;
+
 export type KvHandlers = {
-  [K in keyof typeof kvService]: grpc.handleUnaryCall<Parameters<(typeof kvService)[K]['requestSerialize']>[0], Parameters<(typeof kvService)[K]['responseSerialize']>[0]>;
-};
+  [K in Unary]: grpc.handleUnaryCall<Parameters<(typeof kvService)[K]['requestSerialize']>[0], Parameters<(typeof kvService)[K]['responseSerialize']>[0]>;
+} & { putStream: grpc.handleBidiStreamingCall<pb.IPutRequest, pb.IPutReply> };
 
 export const KvGrpcClient = grpc.makeGenericClientConstructor(kvService, 'Kv');
 export { pb as kvpb };
