@@ -7,12 +7,21 @@
 import { writeFile } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import type { NodeId } from '../src/raft/core/types.js';
 import { KvPipeline } from '../src/raft/kv/client.js';
 import { LocalKvCluster } from '../src/raft/kv/cluster.js';
 
 const VALUE = new Uint8Array(256).fill(0x61);
 
+interface DiskUse {
+  /** Leader storage writes per second, entries per write, and mean time per write. */
+  readonly persistsPerSecond: number;
+  readonly entriesPerPersist: number;
+  readonly msPerPersist: number;
+}
+
 interface LoadResult {
+  readonly leaderDisk?: DiskUse;
   readonly concurrency: number;
   readonly proposals: number;
   readonly seconds: number;
@@ -25,6 +34,17 @@ interface LoadResult {
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Runs a load phase and reads the leader's storage counters around it. */
+async function measured(cluster: LocalKvCluster, leader: NodeId, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = await cluster.client.status(leader);
+  const result = await run();
+  const after = await cluster.client.status(leader);
+  const persists = Number(after.persists) - Number(before.persists);
+  const entries = Number(after.persistedEntries) - Number(before.persistedEntries);
+  const ms = Number(after.persistMs) - Number(before.persistMs);
+  return { ...result, leaderDisk: { persistsPerSecond: persists / result.seconds, entriesPerPersist: entries / persists, msPerPersist: ms / persists } };
 }
 
 async function load(client: KvPipeline, concurrency: number, seconds: number, prefix: string): Promise<LoadResult> {
@@ -81,10 +101,11 @@ async function main(): Promise<void> {
   const profile = argv['cpu-prof-dir'];
   const cluster = await LocalKvCluster.start({ size: 3, logLevel: 'error', execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
   try {
-    const pipeline = new KvPipeline(cluster.kvAddress(await cluster.waitForLeader()));
+    const leader = await cluster.waitForLeader();
+    const pipeline = new KvPipeline(cluster.kvAddress(leader));
     await load(pipeline, 8, 1, 'warmup');
-    const sequential = await load(pipeline, 1, argv.seconds, 'c1');
-    const concurrent = await load(pipeline, 64, argv.seconds, 'c64');
+    const sequential = await measured(cluster, leader, () => load(pipeline, 1, argv.seconds, 'c1'));
+    const concurrent = await measured(cluster, leader, () => load(pipeline, 64, argv.seconds, 'c64'));
     pipeline.close();
     const failovers: number[] = [];
     for (let round = 0; round < argv.rounds; round++) failovers.push(await failoverRound(cluster, round));
@@ -94,9 +115,11 @@ async function main(): Promise<void> {
       load: [sequential, concurrent],
       failoverMs: { median: percentile(sorted, 50), max: sorted.at(-1), rounds: failovers },
     };
-    console.log('concurrency  proposals/s  p50 ms  p99 ms  failed');
+    console.log('concurrency  proposals/s  p50 ms  p99 ms  failed  leader writes/s  entries/write  ms/write');
     for (const r of report.load) {
-      console.log(`${String(r.concurrency).padStart(11)}  ${r.perSecond.toFixed(0).padStart(11)}  ${r.p50Ms.toFixed(2).padStart(6)}  ${r.p99Ms.toFixed(2).padStart(6)}  ${String(r.failed).padStart(6)}`);
+      const d = r.leaderDisk;
+      const disk = d ? `${d.persistsPerSecond.toFixed(0).padStart(15)}  ${d.entriesPerPersist.toFixed(1).padStart(13)}  ${d.msPerPersist.toFixed(2).padStart(8)}` : '';
+      console.log(`${String(r.concurrency).padStart(11)}  ${r.perSecond.toFixed(0).padStart(11)}  ${r.p50Ms.toFixed(2).padStart(6)}  ${r.p99Ms.toFixed(2).padStart(6)}  ${String(r.failed).padStart(6)}  ${disk}`);
     }
     console.log(`leader failover (kill -9 to next commit): median ${report.failoverMs.median.toFixed(0)} ms, max ${report.failoverMs.max?.toFixed(0)} ms over ${argv.rounds} rounds`);
     if (argv.json) await writeFile(argv.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -57,6 +57,16 @@ export interface Applied<R> {
   readonly result: R;
 }
 
+export interface RaftNodeMetrics {
+  /** Readies handled. */
+  readonly readies: number;
+  /** Storage writes (one per Ready that had something to make durable) and the entries they held. */
+  readonly persists: number;
+  readonly persistedEntries: number;
+  /** Time spent waiting for those writes, in milliseconds. */
+  readonly persistMs: number;
+}
+
 export interface LeaderChange {
   readonly leader: NodeId;
   readonly role: Role;
@@ -306,6 +316,7 @@ export class RaftNode<R> {
   /** What stopped the node, if it was not asked to: named in every later rejection. */
   private failure: unknown;
   private readSeq = 0;
+  private readonly counters = { readies: 0, persists: 0, persistedEntries: 0, persistMs: 0 };
   /** The hard state of commit-only Readies, written with the next persist (or at a clean stop). */
   private unwrittenHardState: HardState | undefined;
 
@@ -365,6 +376,11 @@ export class RaftNode<R> {
 
   status(): Status {
     return this.core.status();
+  }
+
+  /** Counters since start, for operators and benchmarks (rates come from differences). */
+  metrics(): RaftNodeMetrics {
+    return { ...this.counters };
   }
 
   /** Subscribes to role or leader changes, or to the fatal failure that stops the node; returns an unsubscribe. */
@@ -525,6 +541,7 @@ export class RaftNode<R> {
     try {
       while (!this.stopping && this.core.hasReady()) {
         const ready = this.core.ready();
+        this.counters.readies++;
         await this.handleReady(ready);
         this.core.advance(ready);
         await this.maybeCompact();
@@ -547,7 +564,11 @@ export class RaftNode<R> {
     if (snapshot === undefined && entries.length === 0 && !ready.mustSync) {
       this.unwrittenHardState = hardState ?? this.unwrittenHardState;
     } else {
+      const started = performance.now();
       await this.storage.persist({ snapshot, entries, hardState: hardState ?? this.unwrittenHardState, sync: ready.mustSync });
+      this.counters.persists++;
+      this.counters.persistedEntries += entries.length;
+      this.counters.persistMs += performance.now() - started;
       this.unwrittenHardState = undefined;
     }
     // 2. Only now may votes and acknowledgements leave this node.

@@ -27,8 +27,10 @@ export class RaftLog {
     this.snapshot = snapshot;
     this.entries = [...entries];
     entries.forEach((e, i) => assert(e.index === snapshot.meta.index + 1 + i, `stored entry ${e.index} is not contiguous after snapshot ${snapshot.meta.index}`));
-    assert(committed >= snapshot.meta.index && committed <= this.lastIndex(), `stored commit ${committed} outside the log [${snapshot.meta.index}, ${this.lastIndex()}]`);
-    this.committed = committed;
+    assert(committed <= this.lastIndex(), `stored commit ${committed} beyond the log end ${this.lastIndex()}`);
+    // A snapshot holds only committed entries, so its index is committed even if the stored commit
+    // index is older (commit-only hard states are written lazily; a crash may lose the latest).
+    this.committed = logIndex(Math.max(committed, snapshot.meta.index));
     this.applied = snapshot.meta.index;
     this.stable = this.lastIndex();
   }

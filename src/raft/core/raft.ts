@@ -103,7 +103,7 @@ export class Raft {
     this.term = hardState.term;
     this.vote = hardState.vote;
     this.conf = snapshot.meta.conf;
-    this.applyCommittedConfChanges(snapshot.meta.index, hardState.commit);
+    this.applyCommittedConfChanges(snapshot.meta.index, this.log.committed);
     this.resetRandomizedElectionTimeout();
   }
 

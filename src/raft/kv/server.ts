@@ -122,7 +122,8 @@ function handlers(node: RaftNode<LogIndex>, machine: KvStateMachine): KvHandlers
     },
     status: (_call, callback) => {
       const s = node.status();
-      callback(null, { id: s.id, role: s.role, term: s.term, leader: s.leader, commit: s.commit, applied: s.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex });
+      const m = node.metrics();
+      callback(null, { id: s.id, role: s.role, term: s.term, leader: s.leader, commit: s.commit, applied: s.applied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex, readies: m.readies, persists: m.persists, persistedEntries: m.persistedEntries, persistMs: m.persistMs });
     },
   };
 }
