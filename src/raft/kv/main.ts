@@ -5,22 +5,10 @@
 // SIGTERM/SIGINT stop it cleanly; the tests also kill -9 it.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { type NodeId, nodeId } from '../core/types.js';
+import { nodeId } from '../core/types.js';
+import { parsePeers } from '../peers.js';
 import { logger } from '../../util/log.js';
 import { KvServer } from './server.js';
-
-/** Parses "1@host:port,2@host:port" into a map, or throws saying what is wrong. */
-export function parsePeers(spec: string): Map<NodeId, string> {
-  const peers = new Map<NodeId, string>();
-  for (const part of spec.split(',')) {
-    const match = /^(\d+)@([^@,\s]+:\d+)$/.exec(part.trim());
-    if (!match?.[1] || !match[2]) throw new Error(`invalid peer "${part}": expected ID@HOST:PORT, e.g. 1@127.0.0.1:19091`);
-    const id = nodeId(Number(match[1]));
-    if (id <= 0 || peers.has(id)) throw new Error(`invalid peer "${part}": ids must be positive and unique`);
-    peers.set(id, match[2]);
-  }
-  return peers;
-}
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
