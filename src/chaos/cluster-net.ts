@@ -50,6 +50,11 @@ export interface ChaosNetInfo {
 export interface CreateOptions {
   readonly nodes: number;
   readonly prefix?: string;
+  /**
+   * Leave the net in place when this process exits (the CLI's `create`, whose net outlives it).
+   * By default a net still alive at exit is torn down, so a failed test cannot leak one.
+   */
+  readonly keepOnExit?: boolean;
 }
 
 export class ChaosNet {
@@ -86,13 +91,14 @@ export class ChaosNet {
       }
       const nodes = Array.from({ length: options.nodes }, (_, i) => nodeOf(name, cluster, i + 1));
       const net = new ChaosNet(name, cluster, nodes);
-      register(net);
+      register(net); // until built, even with keepOnExit: a half-built net is never kept
       try {
         await net.build();
       } catch (error) {
         await net.destroy().catch(() => {});
         throw error;
       }
+      if (options.keepOnExit) unregister(net);
       return net;
     }
     throw new Error(`no free cluster number for prefix ${prefix} after ${CREATE_ATTEMPTS_MAX} attempts`);
