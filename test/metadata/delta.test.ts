@@ -194,6 +194,56 @@ describe('structural sharing', () => {
   });
 });
 
+describe('several records in one delta', () => {
+  test('a name freed by a removal is taken by a new topic, and a removed id recreated', () => {
+    const base = populated();
+    const T3 = tid(3);
+    const delta = new MetadataDelta(base);
+    const records: MetadataRecord[] = [
+      { type: 'remove-topic', topicId: T1 },
+      { type: 'topic', name: 'orders', topicId: T3 },
+      partitionRecord(T3, 0, [1]),
+      { type: 'remove-topic', topicId: T2 },
+      { type: 'topic', name: 'clicks2', topicId: T2 },
+      change(T3, 0, { isr: [], leader: NO_LEADER }),
+    ];
+    records.forEach((record, i) => delta.replay(record, logIndex(base.offset + 1 + i)));
+    const { image, changes } = delta.apply();
+    assert.deepEqual(findImageViolations(image), []);
+    assert.deepEqual([...image.topicsByName.keys()].sort(), ['clicks2', 'orders']);
+    assert.equal(image.topicsByName.get('orders')?.id, T3);
+    assert.equal(image.topicsById.get(T2)?.partitions.size, 0);
+    assert.deepEqual(partitionOf(image, T3, p(0)), { replicas: [1], isr: [], leader: -1, leaderEpoch: 1, partitionEpoch: 1 });
+    assert.deepEqual({ created: changes.createdTopics, deleted: changes.deletedTopics }, { created: new Set([T2, T3]), deleted: new Set([T1, T2]) });
+  });
+
+  test('a topic created and removed within the delta is reported as neither', () => {
+    const base = populated();
+    const { image, changes } = (() => {
+      const delta = new MetadataDelta(base);
+      delta.replay({ type: 'topic', name: 'brief', topicId: tid(5) }, logIndex(base.offset + 1));
+      delta.replay({ type: 'remove-topic', topicId: tid(5) }, logIndex(base.offset + 2));
+      return delta.apply();
+    })();
+    assert.equal(image.topicsById.has(tid(5)), false);
+    assert.equal(image.topicsByName.has('brief'), false);
+    assert.equal(changes.createdTopics.size + changes.deletedTopics.size, 0);
+  });
+});
+
+describe('images are read-only', () => {
+  test('the objects of an image refuse writes', () => {
+    const image = populated();
+    const topic = image.topicsById.get(T1)!;
+    const partition = topic.partitions.get(p(0))!;
+    assert.equal(Reflect.set(image, 'offset', 99), false);
+    assert.equal(Reflect.set(topic, 'name', 'renamed'), false);
+    assert.equal(Reflect.set(partition, 'leader', 3), false);
+    assert.equal(Reflect.set(partition.isr, 0, 3), false);
+    assert.equal(Reflect.set(image.brokers.get(b(1))!, 'fenced', true), false);
+  });
+});
+
 describe('random record sequences', () => {
   test('invariants, sharing and change lists hold after every record (40 seeds x 250 records)', () => {
     for (let seed = 1; seed <= 40; seed++) runSeed(seed, 250);
