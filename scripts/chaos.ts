@@ -8,7 +8,7 @@
 //   node dist/scripts/chaos.js heal --net NAME
 //   node dist/scripts/chaos.js kill|pause|resume --pid P
 //   node dist/scripts/chaos.js destroy --net NAME
-//   node dist/scripts/chaos.js cleanup [--prefix flt]       removes leftovers of crashed runs
+//   node dist/scripts/chaos.js cleanup [--prefix flt] [--force]   removes leftovers of crashed runs
 import { openSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -111,8 +111,10 @@ await yargs(hideBin(process.argv))
   .command('destroy', 'kill the processes in the net, then delete its namespaces', (y) => withNet(y),
     action(async (a) => (await ChaosNet.open(a.net)).destroy()))
   .command('cleanup', 'remove namespaces (and their processes) left by crashed runs', (y) =>
-    y.option('prefix', { type: 'string', default: NAME_PREFIX_DEFAULT, describe: 'only names with this prefix' }),
-  action(async (a) => print({ removed: await cleanup(a.prefix) })))
+    y
+      .option('prefix', { type: 'string', default: NAME_PREFIX_DEFAULT, describe: 'only names with this prefix' })
+      .option('force', { type: 'boolean', default: false, describe: 'also remove nets whose creating process still runs' }),
+  action(async (a) => print(await cleanup(a.prefix, a.force))))
   .command('kill', 'kill -9 a process', (y) => withPid(y), action((a) => kill(a.pid), false))
   .command('pause', 'SIGSTOP a process', (y) => withPid(y), action((a) => pause(a.pid), false))
   .command('resume', 'SIGCONT a paused process', (y) => withPid(y), action((a) => resume(a.pid), false))

@@ -14,6 +14,7 @@
 // destroyed by the time the process exits (a failed test) is torn down by an exit handler.
 import { type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ChaosCommandError, runSync } from './exec.js';
 import {
   addNamespace, deleteNamespace, deleteNamespaceSync, ipIn, listNamespaces, listNamespacesSync, pidsInNamespace,
@@ -93,7 +94,7 @@ export class ChaosNet {
       const net = new ChaosNet(name, cluster, nodes);
       register(net); // until built, even with keepOnExit: a half-built net is never kept
       try {
-        await net.build();
+        await net.build(options.keepOnExit ? undefined : process.pid);
       } catch (error) {
         await net.destroy().catch(() => {});
         throw error;
@@ -194,8 +195,10 @@ export class ChaosNet {
     unregister(this);
   }
 
-  private async build(): Promise<void> {
+  /** `ownerPid`: the process whose exit ends the net (none for a kept net); see `cleanup`. */
+  private async build(ownerPid: number | undefined): Promise<void> {
     await ipIn(this.hub, ['link', 'add', 'br0', 'type', 'bridge']);
+    await ipIn(this.hub, ['link', 'set', 'br0', 'alias', ownerAlias(ownerPid)]);
     await ipIn(this.hub, ['link', 'set', 'br0', 'up']);
     // Nodes are independent of each other; settle them all before reporting so that a teardown
     // after a failure does not race a half-built node.
@@ -276,18 +279,64 @@ async function teardownNamespaces(namespaces: readonly string[]): Promise<void> 
   if (remaining.length > 0) throw new Error(`processes ${remaining.join(', ')} survived SIGKILL in ${ours.join(', ')}`);
 }
 
+// A net records its owner in its bridge's alias: "flotilla-chaos owner=PID:STARTTIME", where
+// STARTTIME (from /proc/PID/stat) tells a live owner from a later process that reuses its pid.
+const ALIAS_PREFIX = 'flotilla-chaos owner=';
+
+function ownerAlias(pid: number | undefined): string {
+  const start = pid === undefined ? undefined : processStartTime(pid);
+  return `${ALIAS_PREFIX}${pid === undefined || start === undefined ? 'none' : `${pid}:${start}`}`;
+}
+
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, starttime field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that created the net behind `hub` is still running (so it is not a leftover). */
+async function ownerAlive(hub: string): Promise<boolean> {
+  let alias = '';
+  try {
+    const links = JSON.parse(await ipIn(hub, ['-j', 'link', 'show', 'br0'])) as Array<{ ifalias?: string }>;
+    alias = links[0]?.ifalias ?? '';
+  } catch {
+    return false; // no hub or no bridge: a half-built or half-deleted net
+  }
+  const match = /owner=(\d+):(\d+)$/.exec(alias);
+  if (!match) return false;
+  const [, pid, start] = match;
+  return processStartTime(Number(pid)) === start;
+}
+
+export interface CleanupResult {
+  /** Namespaces removed, with the processes inside them. */
+  readonly removed: readonly string[];
+  /** Nets left alone because the process that created them still runs (use `force`). */
+  readonly skipped: readonly string[];
+}
+
 /**
- * Removes what crashed runs left behind: every namespace named like one of ours with this prefix
- * (and the processes inside it). Returns the namespaces removed.
+ * Removes what crashed runs left behind: every namespace named like one of ours with this prefix,
+ * and the processes inside it. A net whose creating process still runs (a test in progress,
+ * perhaps another engineer's) is skipped unless `force`; nets kept by the CLI have no owner.
  */
-export async function cleanup(prefix: string = NAME_PREFIX_DEFAULT): Promise<string[]> {
+export async function cleanup(prefix: string = NAME_PREFIX_DEFAULT, force = false): Promise<CleanupResult> {
   if (!PREFIX_RE.test(prefix)) throw new RangeError(`prefix must match ${PREFIX_RE}: ${JSON.stringify(prefix)}`);
-  const pattern = new RegExp(`^${prefix}-\\d{1,3}-[0-9a-f]{4}-(hub|n\\d+)$`);
-  const leftovers = (await listNamespaces()).filter((ns) => pattern.test(ns));
+  const pattern = new RegExp(`^(${prefix}-\\d{1,3}-[0-9a-f]{4})-(hub|n\\d+)$`);
+  const ours = (await listNamespaces()).filter((ns) => pattern.test(ns));
+  const nets = [...new Set(ours.map((ns) => pattern.exec(ns)?.[1] ?? ''))];
+  const skipped: string[] = [];
+  for (const net of nets) if (!force && (await ownerAlive(`${net}-hub`))) skipped.push(net);
+  const leftovers = ours.filter((ns) => !skipped.includes(pattern.exec(ns)?.[1] ?? ''));
   // Node namespaces before hubs, as in destroy.
   leftovers.sort((a, b) => Number(a.endsWith('-hub')) - Number(b.endsWith('-hub')));
   await teardownNamespaces(leftovers);
-  return leftovers;
+  return { removed: leftovers, skipped };
 }
 
 export type ChaosSupport = { readonly ok: true } | { readonly ok: false; readonly reason: string };

@@ -3,6 +3,7 @@
 // separate process that finds the net again by name.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
@@ -119,4 +120,31 @@ test('create, run, partition, heal, pause, resume and destroy through the CLI', 
   const gone = await chaos('heal', '--net', info.name);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /no chaos net named/);
+});
+
+test('cleanup removes ownerless leftovers with their processes and spares nets whose owner runs', { skip }, async () => {
+  // A prefix of our own, so that neither this cleanup nor a concurrent run's touches the other.
+  const prefix = `fc${randomBytes(3).toString('hex')}`;
+  const live = await ChaosNet.create({ nodes: 1, prefix });
+  try {
+    const made = await chaos('create', '--nodes', '2', '--prefix', prefix);
+    assert.equal(made.code, 0, made.stderr);
+    const leftover = (JSON.parse(made.stdout) as { name: string }).name;
+    created = leftover;
+    const ran = await chaos('run', '--net', leftover, '--node', '1', '--', process.execPath, '-e', 'setInterval(() => {}, 1000)');
+    assert.equal(ran.code, 0, ran.stderr);
+    const pid = (JSON.parse(ran.stdout) as { pid: number }).pid;
+
+    const cleaned = await chaos('cleanup', '--prefix', prefix);
+    assert.equal(cleaned.code, 0, cleaned.stderr);
+    const result = JSON.parse(cleaned.stdout) as { removed: string[]; skipped: string[] };
+    assert.deepEqual(result.removed.sort(), [`${leftover}-hub`, `${leftover}-n1`, `${leftover}-n2`]);
+    assert.deepEqual(result.skipped, [live.name]);
+    created = undefined;
+    assert.ok(await waitUntil(() => !running(pid), EXIT_WAIT_MS), 'the leftover\'s process is killed');
+    await assert.rejects(() => ChaosNet.open(leftover), /no chaos net/);
+    await ChaosNet.open(live.name); // still there
+  } finally {
+    await live.destroy();
+  }
 });
