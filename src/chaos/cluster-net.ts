@@ -274,9 +274,12 @@ async function teardownNamespaces(namespaces: readonly string[]): Promise<void> 
     remaining.forEach(killQuietly);
     await new Promise((resolve) => setTimeout(resolve, PROCESS_POLL_MS));
   }
-  // Hub last: node namespaces hold the other ends of its veths.
-  for (const ns of ours) await deleteNamespace(ns);
-  if (remaining.length > 0) throw new Error(`processes ${remaining.join(', ')} survived SIGKILL in ${ours.join(', ')}`);
+  // In the order given (hub last: node namespaces hold the other ends of its veths). One failure
+  // does not stop the rest from going.
+  const failures: string[] = [];
+  for (const ns of ours) await deleteNamespace(ns).catch((error: Error) => failures.push(error.message));
+  if (remaining.length > 0) failures.push(`processes ${remaining.join(', ')} survived SIGKILL in ${ours.join(', ')}`);
+  if (failures.length > 0) throw new Error(`teardown incomplete: ${failures.join('; ')}`);
 }
 
 // A net records its owner in its bridge's alias: "flotilla-chaos owner=PID:STARTTIME", where
