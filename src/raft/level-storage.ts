@@ -21,13 +21,12 @@ import { ClassicLevel } from 'classic-level';
 import type { BatchOperation } from 'classic-level';
 import { type Logger, logger } from '../util/log.js';
 import type { ConfState, Entry, HardState, LogIndex, NodeId, PersistedState, Snapshot, SnapshotMeta } from './core/types.js';
-import { EntryType, logIndex, nodeId, term } from './core/types.js';
+import { EntryType, SNAPSHOT_BYTES_MAX, logIndex, nodeId, term } from './core/types.js';
 import { CorruptStorageError, type PersistBatch, type RaftStorage } from './storage.js';
 
 /** Snapshot data is split into values of at most this many bytes, all written in the same batch. */
 export const SNAPSHOT_CHUNK_BYTES_DEFAULT = 1024 * 1024;
 /** The largest snapshot we store; beyond this a single load would hold too much in memory. */
-export const SNAPSHOT_BYTES_MAX = 1024 * 1024 * 1024;
 /** Members of one configuration, at most (guards the decoder against absurd counts). */
 const CONF_MEMBERS_MAX = 1024;
 const FORMAT_VERSION = 1;
@@ -78,24 +77,8 @@ interface Tip {
 // ---------------------------------------------------------------------------------------------
 // CRC-32 and fixed-width integers.
 
-const crcTable = ((): Uint32Array => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function tableCrc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-// zlib.crc32 (native, fast) arrived in Node 20.15; the table version keeps older 20.x working.
-const crc32: (bytes: Uint8Array) => number = typeof zlib.crc32 === 'function' ? (bytes) => zlib.crc32(bytes) : tableCrc32;
+// zlib.crc32 is native (Node 20.15+; package.json requires 20.19).
+const crc32 = (bytes: Uint8Array): number => zlib.crc32(bytes);
 
 function setU64(view: DataView, offset: number, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a storable u64: ${n}`);

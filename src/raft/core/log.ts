@@ -7,7 +7,7 @@
 //   snapshot.index <= applied <= committed <= lastIndex      (applied: handed to the application)
 //   stable: the last index known to be durable; entries after it are in the next Ready.
 import { assert } from './assert.js';
-import { type Entry, type LogIndex, type Snapshot, type Term, logIndex, term } from './types.js';
+import { type Entry, type LogIndex, type Snapshot, type Term, logIndex } from './types.js';
 
 /** Bytes an entry costs for flow control and limits: its data plus a fixed header estimate. */
 export const entryBytes = (e: Entry): number => e.data.byteLength + 16;
@@ -84,7 +84,7 @@ export class RaftLog {
     return out;
   }
 
-  /** Appends entries, replacing any conflicting suffix. Returns the index of the first entry written. */
+  /** Appends entries, replacing any stored suffix from the first one's index on. */
   append(entries: readonly Entry[]): void {
     const first = entries[0];
     if (!first) return;
@@ -162,4 +162,3 @@ export class RaftLog {
   }
 }
 
-export const zeroTerm = term(0);

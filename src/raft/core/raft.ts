@@ -44,12 +44,10 @@ import {
   type Term,
   type VoteRequest,
   type VoteResponse,
+  SNAPSHOT_BYTES_MAX,
   logIndex,
   term as asTerm,
 } from './types.js';
-
-/** The largest snapshot a follower accepts, so a bad totalBytes cannot make it allocate without bound. */
-export const SNAPSHOT_BYTES_MAX = 1024 * 1024 * 1024;
 
 interface PendingRead {
   readonly ctx: string;

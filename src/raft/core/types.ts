@@ -306,6 +306,12 @@ export const defaultRaftConfig = (id: NodeId): RaftConfig => ({
   snapshotChunkBytes: 1024 * 1024,
 });
 
+/**
+ * The largest snapshot, in bytes: a follower refuses a transfer declaring more (so a bad totalBytes
+ * cannot make it allocate without bound), and storage refuses to store or load more.
+ */
+export const SNAPSHOT_BYTES_MAX = 1024 * 1024 * 1024;
+
 /** A seeded source of randomness: the core never draws random numbers of its own. */
 export interface Random {
   /** A uniformly distributed integer in [0, bound). */
