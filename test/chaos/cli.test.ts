@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { ChaosNet, chaosSupport } from '../../src/chaos/index.js';
 import { listBlocks } from '../../src/chaos/nft.js';
+import { waitUntil } from '../support/wait.js';
 
 const CLI = fileURLToPath(new URL('../../scripts/chaos.js', import.meta.url));
 const CLI_TIMEOUT_MS = 30_000;
@@ -41,15 +42,6 @@ function running(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
 }
 
 test('bad arguments print what is wrong and usage, and exit non-zero', async () => {
@@ -109,14 +101,14 @@ test('create, run, partition, heal, pause, resume and destroy through the CLI', 
   assert.deepEqual(await listBlocks(n2.namespace), { to: [], from: [] });
 
   assert.equal((await chaos('pause', '--pid', String(pid))).code, 0);
-  assert.ok(await waitUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') T'), EXIT_WAIT_MS), 'stopped');
+  await waitUntil('stopped', () => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') T'), EXIT_WAIT_MS);
   assert.equal((await chaos('resume', '--pid', String(pid))).code, 0);
-  assert.ok(await waitUntil(() => !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') T'), EXIT_WAIT_MS), 'running again');
+  await waitUntil('running again', () => !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') T'), EXIT_WAIT_MS);
 
   const destroyed = await chaos('destroy', '--net', info.name);
   assert.equal(destroyed.code, 0, destroyed.stderr);
   created = undefined;
-  assert.ok(await waitUntil(() => !running(pid), EXIT_WAIT_MS), 'the process run in the net is killed');
+  await waitUntil('the process run in the net is killed', () => !running(pid), EXIT_WAIT_MS);
   const gone = await chaos('heal', '--net', info.name);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /no chaos net named/);
@@ -141,7 +133,7 @@ test('cleanup removes ownerless leftovers with their processes and spares nets w
     assert.deepEqual(result.removed.sort(), [`${leftover}-hub`, `${leftover}-n1`, `${leftover}-n2`]);
     assert.deepEqual(result.skipped, [live.name]);
     created = undefined;
-    assert.ok(await waitUntil(() => !running(pid), EXIT_WAIT_MS), 'the leftover\'s process is killed');
+    await waitUntil('the leftover\'s process is killed', () => !running(pid), EXIT_WAIT_MS);
     await assert.rejects(() => ChaosNet.open(leftover), /no chaos net/);
     await ChaosNet.open(live.name); // still there
   } finally {

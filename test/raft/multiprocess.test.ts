@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import type { NodeId } from '../../src/raft/core/types.js';
 import { KvClientError } from '../../src/raft/kv/client.js';
 import { LocalKvCluster } from '../../src/raft/kv/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 let cluster: LocalKvCluster;
 const acknowledged = new Map<string, string>();
@@ -39,15 +40,6 @@ async function write(count: number, concurrency: number): Promise<void> {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (Date.now() < giveUpAt) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Every running node has applied everything the leader has committed, and they all agree. */
 async function converged(ids: NodeId[]): Promise<void> {
   const leader = await cluster.waitForLeader();
@@ -55,7 +47,7 @@ async function converged(ids: NodeId[]): Promise<void> {
   await waitUntil(`nodes ${ids.join(',')} to apply up to ${commit}`, async () => {
     const statuses = await Promise.all(ids.map((id) => cluster.client.status(id)));
     return statuses.every((s) => Number(s.applied) >= commit);
-  });
+  }, 60_000, 50);
 }
 
 async function assertNoLostWrites(ids: NodeId[]): Promise<void> {
@@ -89,7 +81,7 @@ test('three processes elect a leader and replicate', async () => {
 test('kill -9 of the leader: a new leader takes over and no acknowledged write is lost', async () => {
   const old = await cluster.waitForLeader();
   const during = write(200, 8);
-  await waitUntil('some writes to land before the kill', async () => acknowledged.size >= 200);
+  await waitUntil('some writes to land before the kill', () => acknowledged.size >= 200, 60_000);
   await cluster.kill(old);
   await during;
   const next = await cluster.waitForLeader(30_000, old);

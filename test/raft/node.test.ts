@@ -11,21 +11,12 @@ import { type LeaderChange, RaftNode, type RaftNodeOptions } from '../../src/raf
 import type { StateMachine } from '../../src/raft/state-machine.js';
 import { MemoryRaftStorage, type PersistBatch, initialState } from '../../src/raft/storage.js';
 import { silentLogger } from '../../src/util/log.js';
+import { waitUntil } from '../support/wait.js';
 
 const TICK_MS = 10;
-const WAIT_MS = 15_000;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** Polls `check` until it holds; fails with `what` after a generous deadline. */
-async function waitFor(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 async function rejection(promise: Promise<unknown>): Promise<RaftError> {
   try {
@@ -150,7 +141,7 @@ class Cluster {
   /** Waits until one running node leads and every running voter (but `except`) agrees on it. */
   async waitLeader(except: readonly NodeId[] = []): Promise<RaftNode<number>> {
     let leader: RaftNode<number> | undefined;
-    await waitFor('an agreed leader', () => {
+    await waitUntil('an agreed leader', () => {
       const nodes = this.runningVoters().filter((n) => !except.includes(n.id));
       leader = nodes.find((n) => n.isLeader());
       return leader !== undefined && nodes.every((n) => n.leaderId() === leader?.id);
@@ -160,7 +151,7 @@ class Cluster {
   }
 
   async waitItems(ids: readonly NodeId[], expected: readonly string[]): Promise<void> {
-    await waitFor(`nodes ${ids.join(',')} to apply ${expected.length} items`, () => ids.every((id) => this.items(id).length >= expected.length));
+    await waitUntil(`nodes ${ids.join(',')} to apply ${expected.length} items`, () => ids.every((id) => this.items(id).length >= expected.length));
     for (const id of ids) assert.deepEqual(this.items(id), expected, `items on node ${id}`);
   }
 }
@@ -189,7 +180,7 @@ describe('RaftNode', () => {
 
     // Transferring away makes the follower observe a change of leader.
     await leader.transferLeadership(follower.id);
-    await waitFor('a leader event on the new leader', () => changes.some((c) => c.role === 'leader' && c.leader === follower.id));
+    await waitUntil('a leader event on the new leader', () => changes.some((c) => c.role === 'leader' && c.leader === follower.id));
   });
 
   test('a follower rejects proposals with NOT_LEADER naming the leader', async () => {
@@ -256,7 +247,7 @@ describe('RaftNode', () => {
 
     await leader.transferLeadership(target.id);
     assert.equal(leader.leaderId(), target.id);
-    await waitFor('the target to lead', () => target.isLeader());
+    await waitUntil('the target to lead', () => target.isLeader());
     await target.propose(enc.encode('after'));
     await cluster.waitItems(ALL, ['before', 'after']);
 
@@ -306,7 +297,7 @@ describe('RaftNode', () => {
     cluster.net.partition([[leader.id]]);
     const inFlight = leader.propose(enc.encode('in flight'));
     // Wait until it is in the leader's log (proposed to the core), not just queued.
-    await waitFor('the proposal to be appended', () => leader.status().lastIndex > leader.status().commit);
+    await waitUntil('the proposal to be appended', () => leader.status().lastIndex > leader.status().commit);
     await Promise.all([leader.stop(), leader.stop()]);
     const error = await rejection(inFlight);
     assert.equal(error.code, 'STOPPED');

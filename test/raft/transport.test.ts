@@ -10,18 +10,11 @@ import { RAFT_BATCH_BYTES_MAX, encodeBatch } from '../../src/raft/codec.js';
 import { EntryType, logIndex, nodeId, term, type Message, type NodeId } from '../../src/raft/core/types.js';
 import { GrpcTransport, type GrpcTransportOptions } from '../../src/raft/grpc-transport.js';
 import { InMemoryNetwork } from '../../src/raft/memory-transport.js';
+import { waitUntil } from '../support/wait.js';
 
 const DEADLINE_MS = 20_000;
 const TEST_TIMEOUT_MS = 60_000;
 const SEND_PATH = '/flotilla.raft.RaftPeer/Send';
-
-async function waitFor(what: string, condition: () => boolean, deadlineMs = DEADLINE_MS): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const heartbeat = (from: number, to: number, readRound: number): Message => ({ type: 'heartbeat', from: nodeId(from), to: nodeId(to), term: term(1), commit: logIndex(0), readRound });
 
@@ -74,8 +67,8 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
     n3.transport.send([append]);
 
     const expected = Array.from({ length: count }, (_, i) => i + 1);
-    await waitFor('all heartbeats', () => n2.received.length === count && n3.received.length === 2 * count);
-    await waitFor('the large append', () => n1.received.length === 1);
+    await waitUntil('all heartbeats', () => n2.received.length === count && n3.received.length === 2 * count);
+    await waitUntil('the large append', () => n1.received.length === 1);
     assert.deepStrictEqual(readRounds(n2.received, 1), expected);
     assert.deepStrictEqual(readRounds(n3.received, 1), expected);
     assert.deepStrictEqual(readRounds(n3.received, 2), expected);
@@ -93,7 +86,7 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
     call.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     call.write(Buffer.from(encodeBatch([heartbeat(3, 4, 1)]))); // valid, but for another node
     call.write(Buffer.from(encodeBatch([heartbeat(1, 2, 42)])));
-    await waitFor('the valid batch after the garbage', () => node.received.length === 1);
+    await waitUntil('the valid batch after the garbage', () => node.received.length === 1);
     assert.deepStrictEqual(node.received, [heartbeat(1, 2, 42)]);
     const stats = node.transport.stats();
     assert.equal(stats.droppedMalformed, 1);
@@ -116,14 +109,14 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
       call.write(Buffer.alloc(RAFT_BATCH_BYTES_MAX + 1));
     });
     assert.equal((await status)?.code, grpc.status.RESOURCE_EXHAUSTED);
-    await waitFor('the rejection to be counted', () => receiver.transport.stats().droppedMalformed === 1);
+    await waitUntil('the rejection to be counted', () => receiver.transport.stats().droppedMalformed === 1);
     const logged = receiver.logs.find((entry) => entry.msg === 'dropped an oversized raft batch and its stream');
     assert.ok(logged, 'the rejection is logged');
     assert.match(String(logged.peer), /127\.0\.0\.1/);
     client.close();
 
     sender.transport.send([heartbeat(1, 2, 7)]);
-    await waitFor('a valid batch after the oversized one', () => receiver.received.length === 1);
+    await waitUntil('a valid batch after the oversized one', () => receiver.received.length === 1);
     assert.deepStrictEqual(receiver.received, [heartbeat(1, 2, 7)]);
   });
 
@@ -142,15 +135,15 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
       n1.transport.send([heartbeat(1, 3, round), heartbeat(1, 2, round)]);
     }, 5);
     try {
-      await waitFor('node 2 to hear from node 1 while node 3 is down', () => n2.received.length >= 100);
+      await waitUntil('node 2 to hear from node 1 while node 3 is down', () => n2.received.length >= 100);
       assert.ok(n1.transport.stats().droppedPeerDown > 0, 'messages to the dead peer are dropped');
       const rounds = readRounds(n2.received, 1);
       assert.deepStrictEqual(rounds, [...rounds].sort((a, b) => a - b), 'in order');
 
       const n3 = await startNode(3, { listen: address3 });
-      await waitFor('node 3 to hear from node 1 after it starts', () => n3.received.length >= 20);
+      await waitUntil('node 3 to hear from node 1 after it starts', () => n3.received.length >= 20);
       const before = n2.received.length;
-      await waitFor('node 2 to keep hearing from node 1', () => n2.received.length >= before + 20);
+      await waitUntil('node 2 to keep hearing from node 1', () => n2.received.length >= before + 20);
     } finally {
       clearInterval(ticker);
     }
@@ -163,7 +156,7 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
     // All in one turn of the event loop: nothing is written before the queue fills.
     sender.transport.send(Array.from({ length: 100 }, (_, i) => heartbeat(1, 2, i + 1)));
     assert.equal(sender.transport.stats().droppedQueueFull, 90);
-    await waitFor('the queued ten', () => receiver.received.length === 10);
+    await waitUntil('the queued ten', () => receiver.received.length === 10);
     assert.deepStrictEqual(readRounds(receiver.received, 1), Array.from({ length: 10 }, (_, i) => i + 1));
 
     const byBytes = await startNode(3, { queueBytesMax: 10_000 });
@@ -172,7 +165,7 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
     const append: Message = { type: 'append', from: nodeId(3), to: nodeId(2), term: term(1), prevIndex: logIndex(0), prevTerm: term(0), entries: [entry], commit: logIndex(0) };
     byBytes.transport.send([append, append, append, append]);
     assert.equal(byBytes.transport.stats().droppedQueueFull, 2);
-    await waitFor('the two appends that fit', () => receiver.received.length === 12);
+    await waitUntil('the two appends that fit', () => receiver.received.length === 12);
   });
 
   test('self-addressed messages never leave the node', async () => {
@@ -187,10 +180,10 @@ describe('GrpcTransport', { timeout: TEST_TIMEOUT_MS }, () => {
     const [n1, first, second] = [await startNode(1), await startNode(2), await startNode(2)];
     n1.transport.setPeer(nodeId(2), first.address);
     n1.transport.send([heartbeat(1, 2, 1)]);
-    await waitFor('delivery to the first address', () => first.received.length === 1);
+    await waitUntil('delivery to the first address', () => first.received.length === 1);
     n1.transport.setPeer(nodeId(2), second.address);
     n1.transport.send([heartbeat(1, 2, 2)]);
-    await waitFor('delivery to the new address', () => second.received.length === 1);
+    await waitUntil('delivery to the new address', () => second.received.length === 1);
     n1.transport.removePeer(nodeId(2));
     n1.transport.send([heartbeat(1, 2, 3)]);
     assert.equal(n1.transport.stats().droppedUnknownPeer, 1);
@@ -253,7 +246,7 @@ describe('InMemoryNetwork', { timeout: TEST_TIMEOUT_MS }, () => {
     const [t1] = transports;
     t1?.send([heartbeat(1, 2, 1), heartbeat(1, 2, 2), heartbeat(1, 2, 3)]);
     assert.equal(inbox(2).length, 0, 'nothing is delivered inside send');
-    await waitFor('delivery', () => inbox(2).length === 3);
+    await waitUntil('delivery', () => inbox(2).length === 3);
     assert.deepStrictEqual(readRounds(inbox(2), 1), [1, 2, 3]);
     for (const t of transports) await t.close();
   });
@@ -264,12 +257,12 @@ describe('InMemoryNetwork', { timeout: TEST_TIMEOUT_MS }, () => {
     network.partition([[nodeId(1)], [nodeId(2), nodeId(3)]]);
     t1.send([heartbeat(1, 2, 1)]);
     t2.send([heartbeat(2, 3, 1)]);
-    await waitFor('delivery inside the majority', () => inbox(3).length === 1);
-    await waitFor('the partitioned message to be dropped', () => t1.stats().droppedByNetwork === 1);
+    await waitUntil('delivery inside the majority', () => inbox(3).length === 1);
+    await waitUntil('the partitioned message to be dropped', () => t1.stats().droppedByNetwork === 1);
     network.heal();
     network.setDropPredicate((m) => m.type === 'heartbeat' && m.readRound === 2);
     t1.send([heartbeat(1, 2, 2), heartbeat(1, 2, 3)]);
-    await waitFor('delivery after healing', () => inbox(2).length === 1);
+    await waitUntil('delivery after healing', () => inbox(2).length === 1);
     assert.deepStrictEqual(readRounds(inbox(2), 1), [3]);
     assert.equal(t1.stats().droppedByNetwork, 2);
     for (const t of transports) await t.close();
@@ -281,12 +274,12 @@ describe('InMemoryNetwork', { timeout: TEST_TIMEOUT_MS }, () => {
     const [t1, t2] = transports as [NonNullable<(typeof transports)[0]>, NonNullable<(typeof transports)[0]>];
     t1.send(Array.from({ length: 8 }, (_, i) => heartbeat(1, 2, i + 1)));
     assert.equal(t1.stats().droppedQueueFull, 3);
-    await waitFor('the five queued', () => inbox(2).length === 5);
+    await waitUntil('the five queued', () => inbox(2).length === 5);
     assert.throws(() => t1.send([heartbeat(1, 1, 1)]), /malformed raft message/);
     assert.throws(() => t1.send([heartbeat(2, 1, 1)]), /sent by node 1/);
     await t2.close();
     t1.send([heartbeat(1, 2, 9)]);
-    await waitFor('the message to the closed node to be dropped', () => t1.stats().droppedByNetwork === 1);
+    await waitUntil('the message to the closed node to be dropped', () => t1.stats().droppedByNetwork === 1);
     assert.equal(inbox(2).length, 5);
     await t1.close();
   });
