@@ -90,6 +90,8 @@ export class Raft {
   /** Reads requested before this leader committed an entry of its own term; registered once it has. */
   private readsAwaitingCommit: string[] = [];
   private readRound = 0;
+  /** Reads were registered for round readRound + 1, which starts at the next Ready (`startReadRound`). */
+  readRoundPending = false;
   private readAcks = new Map<NodeId, number>();
   private incoming: IncomingSnapshot | undefined;
 
@@ -284,6 +286,7 @@ export class Raft {
     this.pendingReads = [];
     this.readsAwaitingCommit = [];
     this.readAcks = new Map();
+    this.readRoundPending = false;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -732,8 +735,9 @@ export class Raft {
   // ReadIndex
 
   /**
-   * Registers reads at the current commit index. They are confirmed once a quorum of voters answers
-   * a heartbeat of this round, proving no newer leader had been elected when they were registered.
+   * Registers reads at the current commit index, for the next heartbeat round. They are confirmed
+   * once a quorum of voters answers that round, proving no newer leader had been elected when they
+   * were registered. However many reads arrive between two Readies, they share one round.
    */
   private registerReads(ctxs: readonly string[]): void {
     const index = this.log.committed;
@@ -741,8 +745,15 @@ export class Raft {
       for (const ctx of ctxs) this.readStates.push({ index, ctx });
       return;
     }
+    for (const ctx of ctxs) this.pendingReads.push({ ctx, index, round: this.readRound + 1 });
+    this.readRoundPending = true;
+  }
+
+  /** Starts the heartbeat round that confirms the reads registered since the last one. */
+  startReadRound(): void {
+    if (!this.readRoundPending || this.role !== 'leader') return;
+    this.readRoundPending = false;
     this.readRound++;
-    for (const ctx of ctxs) this.pendingReads.push({ ctx, index, round: this.readRound });
     this.broadcastHeartbeat();
   }
 

@@ -79,6 +79,7 @@ export class RawNode {
    */
   takeEarlyMessages(): Message[] {
     const r = this.raft;
+    r.startReadRound();
     if (!r.messages.some(mayPrecedePersist)) return [];
     const early = r.messages.filter(mayPrecedePersist);
     r.messages = r.messages.filter((m) => !mayPrecedePersist(m));
@@ -89,6 +90,7 @@ export class RawNode {
     const r = this.raft;
     return (
       r.messages.length > 0 ||
+      r.readRoundPending ||
       r.readStates.length > 0 ||
       r.log.pendingSnapshot !== undefined ||
       r.log.stable < r.log.lastIndex() ||
@@ -101,6 +103,7 @@ export class RawNode {
   ready(): Ready {
     assert(this.outstanding === undefined, 'ready() called again before advance()');
     const r = this.raft;
+    r.startReadRound();
     const hardState = r.hardState();
     const softState = r.softState();
     const entries = r.log.unstableEntries();
