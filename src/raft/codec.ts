@@ -187,6 +187,8 @@ const num = (v: number | null | undefined): number => v ?? 0;
  * entry lives on (in the log cache, say), and is a plain Uint8Array rather than a Buffer.
  */
 const bytes = (v: Uint8Array | null | undefined): Uint8Array => (v ? new Uint8Array(v) : new Uint8Array(0));
+/** A plain Uint8Array over the same memory, for data that is consumed at once and not kept. */
+const view = (v: Uint8Array | null | undefined): Uint8Array => (v ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(0));
 
 function voteFromWire(v: pb.VoteRequest.$Properties | null | undefined) {
   return { lastIndex: logIndex(num(v?.lastIndex)), lastTerm: term(num(v?.lastTerm)), transfer: v?.transfer === true };
@@ -211,7 +213,8 @@ function snapshotFromWire(env: Envelope, s: pb.SnapshotChunk.$Properties | null 
   if (!s.meta.conf) return 'snapshot meta without conf state';
   const conf: ConfState = { voters: (s.meta.conf.voters ?? []).map(nodeId), learners: (s.meta.conf.learners ?? []).map(nodeId) };
   const meta: SnapshotMeta = { index: logIndex(num(s.meta.index)), term: term(num(s.meta.term)), conf };
-  return { ...env, type: 'snapshot', meta, totalBytes: num(s.totalBytes), offset: num(s.offset), data: bytes(s.data), done: s.done === true };
+  // No copy: the core copies each chunk into the snapshot it assembles and keeps no reference.
+  return { ...env, type: 'snapshot', meta, totalBytes: num(s.totalBytes), offset: num(s.offset), data: view(s.data), done: s.done === true };
 }
 
 function snapshotRespFromWire(r: pb.SnapshotResponse.$Properties | null | undefined) {

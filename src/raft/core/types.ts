@@ -135,7 +135,10 @@ export interface HeartbeatResponse extends Envelope {
   readonly readRound: number;
 }
 
-/** One chunk of an InstallSnapshot transfer; chunks are sent in order, one at a time. */
+/**
+ * One chunk of an InstallSnapshot transfer; chunks are sent in order, one at a time. `data` may be a
+ * view into a received network buffer: the core copies it and keeps no reference to it.
+ */
 export interface SnapshotChunk extends Envelope {
   readonly type: 'snapshot';
   readonly meta: SnapshotMeta;
