@@ -40,6 +40,7 @@ import {
   type SnapshotChunk,
   type SnapshotResponse,
   type SoftState,
+  type Status,
   type Snapshot,
   type Term,
   type VoteRequest,
@@ -206,7 +207,7 @@ export class Raft {
     return { leader: this.leader, role: this.role };
   }
 
-  status() {
+  status(): Status {
     const peers = [...this.progress.values()]
       .filter((pr) => pr.id !== this.id)
       .map((pr) => ({ id: pr.id, learner: pr.learner, match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive, inflight: pr.inflights.count }));
