@@ -141,6 +141,11 @@ export function encodeRecord(record: MetadataRecord): Uint8Array {
   return pb.MetadataRecord.encode(toWire(record)).finish();
 }
 
+/** The data of one raft entry: the records of one command, applied all or none. */
+export function encodeBatch(records: readonly MetadataRecord[]): Uint8Array {
+  return pb.MetadataRecordBatch.encode({ records: records.map(toWire) }).finish();
+}
+
 const PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 /** The protobuf form of a record, also used to frame records inside a snapshot. */
@@ -193,6 +198,26 @@ export function decodeRecord(data: Uint8Array): MetadataRecord {
     throw new RecordDecodeError(`not a MetadataRecord protobuf (${(cause as Error).message})`, { cause });
   }
   return fromWire(wire);
+}
+
+/** Decodes the records of one raft entry; throws RecordDecodeError naming the bad record's position. */
+export function decodeBatch(data: Uint8Array): MetadataRecord[] {
+  let wire: pb.MetadataRecordBatch;
+  try {
+    wire = pb.MetadataRecordBatch.decode(data);
+  } catch (cause) {
+    throw new RecordDecodeError(`not a MetadataRecordBatch protobuf (${(cause as Error).message})`, { cause });
+  }
+  const records = wire.records ?? [];
+  if (records.length === 0) throw new RecordDecodeError('empty record batch');
+  return records.map((r, i) => {
+    try {
+      return fromWire(r instanceof pb.MetadataRecord ? r : pb.MetadataRecord.create(r));
+    } catch (e) {
+      if (e instanceof RecordDecodeError) throw new RecordDecodeError(`record ${i} of the batch: ${e.reason}`, { cause: e });
+      throw e;
+    }
+  });
 }
 
 /** Converts a decoded protobuf record, checking every field. */
