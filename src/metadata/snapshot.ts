@@ -39,8 +39,13 @@ function topicRecords(topic: TopicImage): MetadataRecord[] {
   return records;
 }
 
-export function encodeSnapshot(image: MetadataImage): Uint8Array {
-  return pb.MetadataSnapshot.encode({ offset: image.offset, records: imageRecords(image).map(toWire) }).finish();
+/**
+ * `offset` defaults to the image's own; the raft driver passes its applied index, which may be past
+ * the last record (no-op and membership entries carry no records).
+ */
+export function encodeSnapshot(image: MetadataImage, offset: LogIndex = image.offset): Uint8Array {
+  if (offset < image.offset) throw new RangeError(`snapshot offset ${offset} is below the image's ${image.offset}`);
+  return pb.MetadataSnapshot.encode({ offset, records: imageRecords(image).map(toWire) }).finish();
 }
 
 /**

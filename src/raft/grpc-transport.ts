@@ -68,6 +68,8 @@ export interface GrpcTransportOptions {
   readonly self: NodeId;
   /** host:port to listen on; port 0 picks a free port (see `port`). */
   readonly listen: string;
+  /** More gRPC services to serve on the same port (the controller service beside raft, as Kafka's CONTROLLER listener). */
+  readonly services?: readonly ExtraService[];
   readonly peers: ReadonlyMap<NodeId, string>;
   readonly queueMessagesMax?: number;
   readonly queueBytesMax?: number;
@@ -103,6 +105,11 @@ interface LinkContext {
   readonly log: Logger;
 }
 
+export interface ExtraService {
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
+}
+
 export class GrpcTransport implements Transport {
   private readonly self: NodeId;
   private readonly listen: string;
@@ -110,6 +117,7 @@ export class GrpcTransport implements Transport {
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly context: LinkContext;
   private readonly log: Logger;
+  private readonly services: readonly ExtraService[];
   private server: grpc.Server | undefined;
   private handler: MessageHandler | undefined;
   private boundPort = 0;
@@ -118,6 +126,7 @@ export class GrpcTransport implements Transport {
   constructor(options: GrpcTransportOptions) {
     this.self = options.self;
     this.listen = options.listen;
+    this.services = options.services ?? [];
     this.log = options.log ?? logger('raft-transport', { node: options.self });
     for (const [id, address] of options.peers) if (id !== options.self) this.addresses.set(id, address);
     this.context = {
@@ -148,6 +157,7 @@ export class GrpcTransport implements Transport {
       interceptors: [reportRejectedCalls((peer, details) => this.onRejectedCall(peer, details))],
     });
     server.addService(RAFT_PEER_SERVICE, { Send: (call: grpc.ServerReadableStream<DecodeResult, SendAck>, respond: grpc.sendUnaryData<SendAck>) => this.onStream(call, respond) });
+    for (const service of this.services) server.addService(service.definition, service.implementation);
     this.server = server;
     try {
       this.boundPort = await new Promise<number>((resolve, reject) => {

@@ -85,6 +85,8 @@ export interface RaftNodeOptions<R> {
   readonly proposalTimeoutMs?: number;
   /** Take a state machine snapshot and compact the log every this many applied entries. */
   readonly snapshotEveryEntries?: number;
+  /** Also compact once the entries applied since the last snapshot hold this many data bytes. */
+  readonly snapshotEveryBytes?: number;
   /** Proposals queued or in flight, at most; beyond it propose() rejects TOO_MANY_PENDING. */
   readonly pendingProposalsMax?: number;
   /** Addresses of members learnt from the log, handed to the transport as membership changes. */
@@ -306,6 +308,8 @@ export class RaftNode<R> {
   private leader: NodeId = NO_NODE;
   private applied: LogIndex;
   private snapshotIndex: LogIndex;
+  /** Data bytes of the entries applied since the last snapshot (taken or installed). */
+  private bytesSinceSnapshot = 0;
   private ticks = 0;
   private timer: NodeJS.Timeout | undefined;
   private turn: NodeJS.Immediate | undefined;
@@ -587,6 +591,7 @@ export class RaftNode<R> {
     await this.stateMachine.restore(snapshot);
     this.applied = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
+    this.bytesSinceSnapshot = 0;
     this.inFlight.replacedBy(snapshot);
     this.connectMembers(snapshot.meta.conf);
   }
@@ -603,6 +608,7 @@ export class RaftNode<R> {
         this.inFlight.appliedOther(entry);
       }
       this.applied = entry.index;
+      this.bytesSinceSnapshot += entry.data.length;
     }
   }
 
@@ -623,8 +629,9 @@ export class RaftNode<R> {
   }
 
   private async maybeCompact(): Promise<void> {
-    const every = this.options.snapshotEveryEntries;
-    if (every === undefined || this.applied - this.snapshotIndex < every) return;
+    const { snapshotEveryEntries: entries, snapshotEveryBytes: bytes } = this.options;
+    const due = (entries !== undefined && this.applied - this.snapshotIndex >= entries) || (bytes !== undefined && this.bytesSinceSnapshot >= bytes);
+    if (!due || this.applied <= this.snapshotIndex) return;
     const index = this.applied;
     const data = await this.stateMachine.snapshot(index);
     // While the snapshot was taken, the core may have installed a newer one from the leader.
@@ -632,7 +639,8 @@ export class RaftNode<R> {
     const snapshot = this.core.compact(index, data);
     await this.storage.compact(snapshot);
     this.snapshotIndex = index;
-    this.log.debug({ index }, 'compacted the raft log');
+    this.bytesSinceSnapshot = 0;
+    this.log.debug({ index, bytes: data.length }, 'compacted the raft log');
   }
 
   // -------------------------------------------------------------------------------------------
