@@ -44,7 +44,10 @@ const longAtLeast = (min: number) => (v: string) => integerIn(v, BigInt(min), IN
 const intAtLeast = (min: number) => (v: string) => integerIn(v, BigInt(min), BigInt(INT32_MAX));
 
 /** Kafka parses booleans trimmed and case-insensitively. */
-const parseBoolean = (value: string): boolean | undefined => ({ true: true, false: false })[value.trim().toLowerCase()];
+function parseBoolean(value: string): boolean | undefined {
+  const text = value.trim().toLowerCase();
+  return text === 'true' ? true : text === 'false' ? false : undefined;
+}
 const isBoolean = (v: string) => (parseBoolean(v) === undefined ? `${JSON.stringify(v)} is neither true nor false` : undefined);
 
 const oneOf = (allowed: readonly string[]) => (v: string) =>
@@ -148,10 +151,19 @@ export function topicConfigValue(image: MetadataImage, topic: string, key: strin
   return clusterDefault ?? d.defaultValue;
 }
 
-export function minInsyncReplicas(image: MetadataImage, topic: string): number {
-  return Number(topicConfigValue(image, topic, 'min.insync.replicas').trim());
+/** A numeric config's effective value (longs past 2^53 lose precision, which only the "no limit" values reach). */
+export function topicConfigNumber(image: MetadataImage, topic: string, key: string): number {
+  return Number(topicConfigValue(image, topic, key).trim());
 }
 
-export function uncleanLeaderElection(image: MetadataImage, topic: string): boolean {
-  return parseBoolean(topicConfigValue(image, topic, 'unclean.leader.election.enable')) ?? false;
+export function topicConfigBoolean(image: MetadataImage, topic: string, key: string): boolean {
+  return parseBoolean(topicConfigValue(image, topic, key)) ?? false;
 }
+
+export function topicConfigList(image: MetadataImage, topic: string, key: string): string[] {
+  return topicConfigValue(image, topic, key).split(',').map((s) => s.trim());
+}
+
+export const minInsyncReplicas = (image: MetadataImage, topic: string): number => topicConfigNumber(image, topic, 'min.insync.replicas');
+
+export const uncleanLeaderElection = (image: MetadataImage, topic: string): boolean => topicConfigBoolean(image, topic, 'unclean.leader.election.enable');

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { partitionOf, type MetadataImage } from '../../src/metadata/image.js';
 import { alterPartition, allocateProducerIds, brokerHeartbeat, electPreferredLeaders, fenceBroker, type AlterPartitionRequest } from '../../src/metadata/controller/index.js';
 import { KAFKA_ERRORS, errorCode, errorNameForCode, apiError } from '../../src/metadata/errors.js';
-import { TOPIC_CONFIGS, validateBrokerConfig, validateTopicConfig } from '../../src/metadata/configs.js';
+import { TOPIC_CONFIGS, topicConfigBoolean, topicConfigList, topicConfigNumber, validateBrokerConfig, validateTopicConfig } from '../../src/metadata/configs.js';
 import { brokerEpoch, leaderEpoch, partitionEpoch, partitionIndex, type TopicId } from '../../src/metadata/types.js';
 import { applyResult, b, bs, clusterOf, run, topicRequest, withTopics } from './controller-support.js';
 
@@ -128,12 +128,16 @@ describe('error and config tables', () => {
     const refused: ReadonlyArray<readonly [string, string]> = [
       ['retention.ms', '-2'], ['retention.ms', '1.5'], ['retention.ms', '9223372036854775808'], ['segment.bytes', '13'], ['segment.bytes', '2147483648'],
       ['segment.ms', '0'], ['min.insync.replicas', '0'], ['cleanup.policy', ''], ['cleanup.policy', 'delete,,compact'], ['cleanup.policy', 'shred'],
-      ['unclean.leader.election.enable', 'yes'], ['max.message.bytes', '-1'], ['compression.type', 'brotli'], ['message.timestamp.type', 'createtime'],
+      ['unclean.leader.election.enable', 'yes'], ['unclean.leader.election.enable', 'constructor'], ['max.message.bytes', '-1'], ['compression.type', 'brotli'], ['message.timestamp.type', 'createtime'],
     ];
     for (const [key, value] of refused) assert.notEqual(validateTopicConfig(key, value), undefined, `${key}=${value}`);
     const accepted: ReadonlyArray<readonly [string, string]> = [['retention.ms', '-1'], ['cleanup.policy', 'compact, delete'], ['unclean.leader.election.enable', 'TRUE'], ['compression.type', 'zstd']];
     for (const [key, value] of accepted) assert.equal(validateTopicConfig(key, value), undefined, `${key}=${value}`);
     assert.equal(validateBrokerConfig('log.retention.ms', '100'), undefined);
+    const image = withTopics(clusterOf([1]), [topicRequest('c', 1, 1, { configs: new Map([['cleanup.policy', 'compact, delete'], ['unclean.leader.election.enable', ' True']]) })]);
+    assert.deepEqual(topicConfigList(image, 'c', 'cleanup.policy'), ['compact', 'delete']);
+    assert.equal(topicConfigBoolean(image, 'c', 'unclean.leader.election.enable'), true);
+    assert.equal(topicConfigNumber(image, 'c', 'segment.bytes'), 1073741824);
     assert.match(validateBrokerConfig('log.dirs', '/x') ?? '', /not dynamically alterable/);
   });
 });

@@ -281,7 +281,8 @@ const BROKER_RESOURCE = /^(|0|[1-9][0-9]{0,9})$/;
  */
 export function alterConfigs(image: MetadataImage, ops: readonly AlterConfigOp[], ctx: { readonly validateOnly: boolean }): ControllerResult<AlterConfigResult[]> {
   const records: MetadataRecord[] = [];
-  const results = [...groupByResource(ops)].map(([first, group]): AlterConfigResult => {
+  const results = groupByResource(ops).map((group): AlterConfigResult => {
+    const first = group[0]!;
     const resource = { resourceType: first.resourceType, resourceName: first.resourceName };
     const error = resourceError(image, first) ?? group.map((op) => opError(op, group)).find((e) => e !== undefined);
     if (error !== undefined) return { ...resource, error };
@@ -291,19 +292,16 @@ export function alterConfigs(image: MetadataImage, ops: readonly AlterConfigOp[]
   return controllerResult(records, results);
 }
 
-function groupByResource(ops: readonly AlterConfigOp[]): Map<AlterConfigOp, AlterConfigOp[]> {
-  const byKey = new Map<string, AlterConfigOp[]>();
-  const groups = new Map<AlterConfigOp, AlterConfigOp[]>();
+/** Ops grouped per resource, resources in first-seen order. */
+function groupByResource(ops: readonly AlterConfigOp[]): AlterConfigOp[][] {
+  const groups = new Map<string, AlterConfigOp[]>();
   for (const op of ops) {
     const key = `${op.resourceType}\u0000${op.resourceName}`;
-    const group = byKey.get(key);
-    if (group !== undefined) group.push(op);
-    else {
-      byKey.set(key, [op]);
-      groups.set(op, byKey.get(key)!);
-    }
+    const group = groups.get(key) ?? [];
+    if (group.length === 0) groups.set(key, group);
+    group.push(op);
   }
-  return groups;
+  return [...groups.values()];
 }
 
 function resourceError(image: MetadataImage, op: AlterConfigOp): ApiError | undefined {
