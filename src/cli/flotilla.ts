@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// The `flotilla` command. Subcommands so far: `random-cluster-id` and `format`, as
-// `kafka-storage.sh` has them. Invalid flags print what is wrong and the usage, and exit 2.
+// The `flotilla` command: `random-cluster-id` and `format` (as kafka-storage.sh), `server` (one
+// node), `dev` (a local cluster), and the admin commands `quorum`, `topics`, `configs`, `brokers`.
+// Invalid flags print what is wrong and the usage, and exit 2; a command that fails (a controller's
+// error, no controller reachable) prints `flotilla: <CODE>: <message>` and exits 1.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DataDirError, formatDataDir, randomClusterId } from '../metadata/data-dir.js';
 import { nodeId } from '../raft/core/types.js';
 import { parsePeers } from '../raft/peers.js';
+import { adminCommands } from './admin.js';
+import { CommandError } from './errors.js';
+import { serverCommand } from './server-command.js';
 
 async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+  const y = yargs(argv)
     .scriptName('flotilla')
     .usage('$0 <command> [options]')
     .command('random-cluster-id', 'print a new random cluster id', {}, () => {
@@ -29,9 +34,14 @@ async function main(argv: string[]): Promise<void> {
         console.log(`formatted ${args['data-dir']}: cluster ${meta.clusterId}, node ${meta.nodeId}${voters.length ? `, initial controllers ${voters.join(',')}` : ''}`);
       },
     )
+  await adminCommands(serverCommand(y))
     .demandCommand(1, 'a command is required')
     .strict()
     .fail((msg, err, y) => {
+      if (err instanceof CommandError) {
+        console.error(`flotilla: ${err.code}: ${err.message}`);
+        process.exit(1);
+      }
       const reason = err instanceof DataDirError || (err && !msg) ? err.message : msg;
       console.error(`flotilla: ${reason}\n\n${y.help()}`);
       process.exit(2);

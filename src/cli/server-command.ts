@@ -1,0 +1,106 @@
+// `flotilla server`: one node. Parses flags and --config (server-config.ts), refuses a data
+// directory that is not formatted for this node, starts FlotillaServer, and prints one JSON line
+// {"event":"ready",...} on stdout once it serves (logs are pino JSON on stderr), so scripts and
+// LocalCluster know when to go on.
+//
+// Signals: the first SIGTERM or SIGINT asks for a controlled shutdown (the broker moves its
+// leaderships away first, as Kafka's does) and exits 0; a second one while that runs stops at once.
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { checkIdentity, readMetaProperties } from '../metadata/data-dir.js';
+import type { Listener, ServerConfig } from '../server/config.js';
+import { type Logger, logger } from '../util/log.js';
+import { CommandError, UsageError } from './errors.js';
+import { ConfigError, parseServerConfig, type ParsedServerConfig, SETTINGS } from './server-config.js';
+
+/** What this command needs of FlotillaServer (src/server/server.ts). */
+interface RunningServer {
+  stop(): Promise<void>;
+  controlledShutdown(): Promise<void>;
+}
+interface ServerModule {
+  FlotillaServer: { start(config: ServerConfig, options?: { log?: Logger }): Promise<RunningServer> };
+}
+const SERVER_MODULE = '../server/server.js';
+
+export function serverCommand<T>(y: Argv<T>): Argv<T> {
+  return y.command(
+    'server',
+    'run one node (broker, controller, or both) from a formatted data directory',
+    (c) => {
+      let options = c.option('config', { type: 'string', describe: 'a server.properties file (Kafka\'s dotted names); flags override it' });
+      for (const s of Object.values(SETTINGS)) options = options.option(s.flag, { type: 'string', describe: s.keys.join(' / ') });
+      return options;
+    },
+    (args) => runServer(args as unknown as Record<string, unknown>),
+  );
+}
+
+async function loadConfig(args: Record<string, unknown>): Promise<ParsedServerConfig> {
+  const file = typeof args.config === 'string' ? args.config : undefined;
+  let text: string | undefined;
+  if (file !== undefined) {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --config ${file}: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return parseServerConfig(args, text);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function runServer(args: Record<string, unknown>): Promise<void> {
+  const { config, warnings } = await loadConfig(args);
+  const log = logger('server', { node: config.nodeId });
+  for (const w of warnings) log.warn(w);
+  checkIdentity(await readMetaProperties(config.dataDir), { nodeId: config.nodeId }, config.dataDir);
+  const { FlotillaServer } = (await import(SERVER_MODULE)) as ServerModule;
+  const server = await FlotillaServer.start(config, { log }).catch((error: unknown) => {
+    throw new CommandError('SERVER_START_FAILED', `node ${config.nodeId} did not start: ${(error as Error).message}`);
+  });
+  process.stdout.write(`${JSON.stringify(readyEvent(config, server))}\n`);
+  handleSignals(server, log);
+}
+
+/**
+ * The ready line. `kafka` is present only when the server reports a Kafka protocol listener it
+ * serves (`kafkaListeners`), so tools can tell whether clients can connect yet.
+ */
+function readyEvent(config: ServerConfig, server: RunningServer): Record<string, unknown> {
+  const address = (l: Listener) => `${l.host}:${l.port}`;
+  const kafka = (server as { kafkaListeners?: readonly Listener[] }).kafkaListeners;
+  return {
+    event: 'ready',
+    nodeId: config.nodeId,
+    roles: [...config.roles],
+    listeners: Object.fromEntries(config.listeners.map((l) => [l.name, address(l)])),
+    ...(kafka && kafka.length > 0 ? { kafka: kafka.map(address) } : {}),
+  };
+}
+
+function handleSignals(server: RunningServer, log: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: stopping without moving leaderships');
+      server.stop().then(() => process.exit(0), (error: unknown) => exitFailed(log, error));
+      return;
+    }
+    stopping = true;
+    log.info({ signal }, 'controlled shutdown');
+    server.controlledShutdown().then(() => process.exit(0), (error: unknown) => exitFailed(log, error));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function exitFailed(log: Logger, error: unknown): void {
+  log.error({ err: error }, 'shutdown failed');
+  log.flush?.();
+  process.exit(1);
+}
