@@ -1,0 +1,193 @@
+// One flotilla node: the metadata log (a RaftNode over LevelDB and gRPC) with the metadata state
+// machine, plus the roles it was given:
+//   controller: a voter of the metadata quorum; on the raft leader, the active controller, whose
+//               service shares the CONTROLLER listener with raft (as Kafka's CONTROLLER listener);
+//   broker:     registers and heartbeats with the active controller; a broker-only node follows
+//               the metadata log as a raft learner on its INTERNAL listener.
+// The Kafka protocol listeners and the data plane arrive with the broker's replica manager.
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { BrokerLifecycle } from '../broker/lifecycle.js';
+import { ControllerClient } from '../metadata/controller-client.js';
+import { controllerHandlers } from '../metadata/controller-handlers.js';
+import { controllerService } from '../metadata/controller-service.js';
+import { METADATA_LOG_DIR, checkIdentity, readMetaProperties } from '../metadata/data-dir.js';
+import type { MetadataImage } from '../metadata/image.js';
+import { QuorumController } from '../metadata/quorum-controller.js';
+import type { Endpoint } from '../metadata/records.js';
+import { brokerId } from '../metadata/types.js';
+import { MetadataStateMachine, type ApplyOutcome } from '../metadata/state-machine.js';
+import { defaultRaftConfig, type NodeId } from '../raft/core/types.js';
+import { GrpcTransport } from '../raft/grpc-transport.js';
+import { LevelRaftStorage } from '../raft/level-storage.js';
+import { RaftNode } from '../raft/node.js';
+import { logger, type Logger } from '../util/log.js';
+import { CONTROLLER_LISTENER, INTERNAL_LISTENER, type Listener, type ServerConfig } from './config.js';
+
+/** How long a controlled shutdown may take before the broker stops anyway. */
+export const CONTROLLED_SHUTDOWN_MS_MAX = 30_000;
+
+export class FlotillaServer {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly clusterId: string,
+    readonly node: RaftNode<ApplyOutcome>,
+    readonly metadata: MetadataStateMachine,
+    private readonly transport: GrpcTransport,
+    readonly controller: QuorumController | undefined,
+    readonly broker: BrokerLifecycle | undefined,
+    private readonly client: ControllerClient | undefined,
+    private readonly log: Logger,
+    private readonly cleanups: Array<() => void>,
+  ) {}
+
+  /** The bound port of this node's gRPC listener (CONTROLLER or INTERNAL). */
+  get grpcPort(): number {
+    return this.transport.port;
+  }
+
+  get image(): MetadataImage {
+    return this.metadata.image;
+  }
+
+  static async start(config: ServerConfig, options: { log?: Logger } = {}): Promise<FlotillaServer> {
+    const id = config.nodeId;
+    const log = options.log ?? logger('server', { node: id });
+    const meta = await readMetaProperties(config.dataDir);
+    checkIdentity(meta, { nodeId: id }, config.dataDir);
+    const isController = config.roles.has('controller');
+    const listen = grpcListener(config);
+    const storage = await LevelRaftStorage.open(join(config.dataDir, METADATA_LOG_DIR), { log });
+    const metadata = new MetadataStateMachine({ log });
+    // The controller service is bound before the raft node exists; its handlers arrive just after.
+    let handlers: grpc.UntypedServiceImplementation | undefined;
+    const services = isController ? [{ definition: controllerService, implementation: lateBound(controllerService, () => handlers) }] : [];
+    const peers = new Map([...config.controllerQuorum].filter(([peer]) => peer !== id));
+    const transport = new GrpcTransport({ self: id, listen: `${listen.host}:${listen.port}`, peers, services, log });
+    const brokerAddress = (peer: NodeId) => internalAddress(metadata.image, peer);
+    const raftConfig = { ...defaultRaftConfig(id), electionTicks: Math.max(2, Math.round(config.electionTimeoutMs / config.raftTickMs)) };
+    const node = await RaftNode.start<ApplyOutcome>({
+      config: raftConfig,
+      storage,
+      transport,
+      stateMachine: metadata,
+      tickMs: config.raftTickMs,
+      snapshotEveryEntries: config.metadataSnapshotRecordsMax,
+      snapshotEveryBytes: config.metadataSnapshotBytesMax,
+      peerAddresses: (peer) => config.controllerQuorum.get(peer) ?? brokerAddress(peer),
+      log,
+    });
+    const cleanups = [followBrokerAddresses(metadata, transport, config)];
+    let controller: QuorumController | undefined;
+    if (isController) {
+      controller = new QuorumController({
+        node,
+        machine: metadata,
+        clusterId: meta.clusterId,
+        sessionTimeoutMs: config.brokerSessionTimeoutMs,
+        defaultPartitions: config.defaultPartitions,
+        defaultReplicationFactor: config.defaultReplicationFactor,
+        autoLeaderRebalance: config.autoLeaderRebalance,
+        leaderImbalanceCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
+        log: log.child({ component: 'controller' }),
+      });
+      handlers = controllerHandlers(controller) as unknown as grpc.UntypedServiceImplementation;
+    }
+    let broker: BrokerLifecycle | undefined;
+    let client: ControllerClient | undefined;
+    if (config.roles.has('broker')) {
+      client = new ControllerClient(config.controllerQuorum, { deadlineMs: Math.max(1_000, config.brokerHeartbeatIntervalMs * 4), attemptTimeoutMs: Math.max(500, config.brokerHeartbeatIntervalMs * 2) });
+      broker = new BrokerLifecycle({
+        brokerId: id,
+        clusterId: meta.clusterId,
+        endpoints: brokerEndpoints(config, transport.port),
+        rack: config.rack,
+        client,
+        metadataOffset: () => node.appliedIndex(),
+        heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
+        log: log.child({ component: 'broker' }),
+      });
+      broker.start();
+    }
+    log.info({ roles: [...config.roles], grpcPort: transport.port, clusterId: meta.clusterId }, 'flotilla node started');
+    return new FlotillaServer(config, meta.clusterId, node, metadata, transport, controller, broker, client, log, cleanups);
+  }
+
+  /** Moves this broker's leaderships away (bounded by CONTROLLED_SHUTDOWN_MS_MAX), then stops. */
+  async controlledShutdown(timeoutMs = CONTROLLED_SHUTDOWN_MS_MAX): Promise<void> {
+    if (this.broker !== undefined && this.stopping === undefined) {
+      const done = await this.broker.controlledShutdown(timeoutMs);
+      if (!done) this.log.warn({ timeoutMs }, 'controlled shutdown did not finish in time; stopping anyway');
+    }
+    await this.stop();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.broker?.stop();
+    this.controller?.stop();
+    for (const c of this.cleanups) c();
+    this.client?.close();
+    await this.node.stop();
+  }
+}
+
+/** The node's gRPC listener: CONTROLLER on a controller, INTERNAL on a broker-only node. */
+function grpcListener(config: ServerConfig): Listener {
+  const name = config.roles.has('controller') ? CONTROLLER_LISTENER : INTERNAL_LISTENER;
+  const listener = config.listeners.find((l) => l.name === name);
+  if (listener === undefined) throw new Error(`node ${config.nodeId} has no ${name} listener`);
+  return listener;
+}
+
+/** What a broker registers: its Kafka listeners for clients, and INTERNAL for other nodes. */
+function brokerEndpoints(config: ServerConfig, grpcPort: number): Endpoint[] {
+  const listen = grpcListener(config);
+  const kafka = config.advertisedListeners.filter((l) => l.name !== CONTROLLER_LISTENER && l.name !== INTERNAL_LISTENER);
+  return [
+    ...kafka.map((l) => ({ listener: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' as const })),
+    { listener: INTERNAL_LISTENER, host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host, port: grpcPort, securityProtocol: 'PLAINTEXT' },
+  ];
+}
+
+function internalAddress(image: MetadataImage, id: NodeId): string | undefined {
+  const endpoint = image.brokers.get(brokerId(id))?.endpoints.find((e) => e.listener === INTERNAL_LISTENER);
+  return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
+}
+
+/**
+ * Keeps the raft transport's addresses of broker-only nodes (learners) in step with their
+ * registrations: a restarted broker may listen on a new port, and a controller that restarts
+ * learns learner addresses only as it replays their registrations.
+ */
+function followBrokerAddresses(metadata: MetadataStateMachine, transport: GrpcTransport, config: ServerConfig): () => void {
+  const known = new Map<number, string>();
+  return metadata.subscribe((image) => {
+    for (const b of image.brokers.values()) {
+      if ((b.id as number) === config.nodeId || config.controllerQuorum.has(b.id as number as NodeId)) continue;
+      const address = internalAddress(image, b.id as number as NodeId);
+      if (address === undefined || known.get(b.id) === address) continue;
+      known.set(b.id, address);
+      transport.setPeer(b.id as number as NodeId, address);
+    }
+  });
+}
+
+/** Service handlers that forward to ones created later; until then, callers get UNAVAILABLE. */
+function lateBound(definition: grpc.ServiceDefinition, get: () => grpc.UntypedServiceImplementation | undefined): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const name of Object.keys(definition)) {
+    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      const target = get()?.[name] as ((c: typeof call, cb: typeof callback) => void) | undefined;
+      if (target === undefined) callback({ code: 14, details: 'controller starting' } as grpc.ServiceError, null);
+      else target(call, callback);
+    }) as grpc.UntypedHandleCall;
+  }
+  return out;
+}

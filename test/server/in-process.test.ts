@@ -1,0 +1,218 @@
+// A whole metadata quorum in one process: three combined nodes and one broker-only node, each a
+// FlotillaServer over LevelDB and gRPC on loopback. Checks the controller's life cycle end to end:
+// registration and unfencing after catch-up, the broker-only node following the log as a learner,
+// fencing on session expiry with leaders moved inside the ISR, re-registration and preferred leader
+// rebalancing, controller failover with sessions re-armed, and controlled shutdown.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ControllerClient } from '../../src/metadata/controller-client.js';
+import type { RequestOf, ResponseOf } from '../../src/metadata/controller-service.js';
+import { formatDataDir, randomClusterId } from '../../src/metadata/data-dir.js';
+import { findImageViolations, type MetadataImage } from '../../src/metadata/image.js';
+import { nodeId, type NodeId } from '../../src/raft/core/types.js';
+import { SERVER_DEFAULTS, type Role, type ServerConfig } from '../../src/server/config.js';
+import { FlotillaServer } from '../../src/server/server.js';
+import { silentLogger } from '../../src/util/log.js';
+import { waitUntil } from '../support/wait.js';
+
+const CONTROLLERS = [1, 2, 3];
+const BROKER_ONLY = 101;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+class Cluster {
+  readonly servers = new Map<number, FlotillaServer>();
+  readonly client: ControllerClient;
+
+  private constructor(readonly dir: string, readonly quorum: ReadonlyMap<NodeId, string>) {
+    this.client = new ControllerClient(quorum, { deadlineMs: 20_000 });
+  }
+
+  static async create(): Promise<Cluster> {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-inproc-'));
+    const quorum = new Map<NodeId, string>();
+    for (const id of CONTROLLERS) quorum.set(nodeId(id), `127.0.0.1:${await freePort()}`);
+    const cluster = new Cluster(dir, quorum);
+    const clusterId = randomClusterId();
+    for (const id of [...CONTROLLERS, BROKER_ONLY]) {
+      await formatDataDir({ dataDir: join(dir, `n${id}`), clusterId, nodeId: nodeId(id), initialVoters: CONTROLLERS.includes(id) ? [...quorum.keys()] : [] });
+    }
+    return cluster;
+  }
+
+  config(id: number): ServerConfig {
+    const controller = this.quorum.get(nodeId(id));
+    const [host, port] = (controller ?? '127.0.0.1:0').split(':');
+    const roles = new Set<Role>(controller ? ['broker', 'controller'] : ['broker']);
+    const grpcListener = { name: controller ? 'CONTROLLER' : 'INTERNAL', host: host ?? '127.0.0.1', port: Number(port) };
+    const kafka = { name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id };
+    return {
+      ...SERVER_DEFAULTS,
+      nodeId: nodeId(id),
+      roles,
+      controllerQuorum: this.quorum,
+      listeners: [kafka, grpcListener],
+      advertisedListeners: [kafka],
+      dataDir: join(this.dir, `n${id}`),
+      brokerHeartbeatIntervalMs: 100,
+      brokerSessionTimeoutMs: 1_500,
+      leaderImbalanceCheckIntervalMs: 500,
+    };
+  }
+
+  async start(id: number): Promise<FlotillaServer> {
+    const server = await FlotillaServer.start(this.config(id), { log: silentLogger });
+    this.servers.set(id, server);
+    return server;
+  }
+
+  async stop(id: number, controlled = false): Promise<void> {
+    const server = this.servers.get(id);
+    this.servers.delete(id);
+    if (server) await (controlled ? server.controlledShutdown() : server.stop());
+  }
+
+  activeController(): FlotillaServer | undefined {
+    return [...this.servers.values()].find((s) => s.controller?.isActive === true);
+  }
+
+  /** The image on the active controller (committed state). */
+  image(): MetadataImage {
+    const active = this.activeController();
+    if (active === undefined) throw new Error('no active controller');
+    return active.image;
+  }
+
+  unfenced(): number[] {
+    return [...this.image().brokers.values()].filter((b) => !b.fenced).map((b) => b.id as number).sort((a, b) => a - b);
+  }
+
+  /** Every running node's image reached the active controller's offset and equals it. */
+  converged(): boolean {
+    const reference = this.image();
+    return [...this.servers.values()].every((s) => s.image.offset >= reference.offset && sameTopics(s.image, reference));
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+    await Promise.allSettled([...this.servers.values()].map((s) => s.stop()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function sameTopics(a: MetadataImage, b: MetadataImage): boolean {
+  return JSON.stringify(describeTopics(a)) === JSON.stringify(describeTopics(b));
+}
+
+function describeTopics(image: MetadataImage): unknown {
+  return [...image.topicsByName.values()].map((t) => [t.name, t.id, [...t.partitions.entries()]]);
+}
+
+function ledBy(image: MetadataImage, broker: number): number {
+  let n = 0;
+  for (const t of image.topicsById.values()) for (const p of t.partitions.values()) if (p.leader === broker) n++;
+  return n;
+}
+
+describe('a metadata quorum of FlotillaServers in one process', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await Cluster.create();
+    await Promise.all([...CONTROLLERS, BROKER_ONLY].map((id) => cluster.start(id)));
+  });
+  after(async () => cluster?.close());
+
+  it('registers every broker and unfences each once it has caught up', async () => {
+    await waitUntil('all four brokers unfenced', () => cluster.unfenced().join(',') === '1,2,3,101');
+    const desc = await cluster.client.call('describeCluster', {});
+    assert.equal(desc.error ?? null, null);
+    assert.deepEqual(desc.brokers?.map((b) => [b.id, b.fenced]), [[1, false], [2, false], [3, false], [101, false]]);
+  });
+
+  it('creates a topic that every node, the broker-only learner too, replays identically', async () => {
+    const created = await cluster.client.call('createTopics', { topics: [{ name: 'orders', numPartitions: 8, replicationFactor: 3 }] });
+    assert.equal(created.topics?.[0]?.error ?? null, null, JSON.stringify(created.topics?.[0]?.error));
+    const again = await cluster.client.call('createTopics', { topics: [{ name: 'orders', numPartitions: 1, replicationFactor: 1 }] });
+    assert.equal(again.topics?.[0]?.error?.code, 'TOPIC_ALREADY_EXISTS');
+    await waitUntil('every node has the topic', () => cluster.converged() && cluster.servers.get(BROKER_ONLY)?.image.topicsByName.has('orders') === true);
+    assert.deepEqual(findImageViolations(cluster.image()), []);
+    assert.ok(ledBy(cluster.image(), BROKER_ONLY) > 0, 'placement gives the broker-only node some leaderships');
+  });
+
+  it('fences a broker whose heartbeats stop and moves its leaderships inside the ISR with new epochs', async () => {
+    const before = cluster.image();
+    await cluster.stop(BROKER_ONLY);
+    await waitUntil('broker 101 fenced', () => cluster.image().brokers.get(BROKER_ONLY as never)?.fenced === true, 30_000);
+    const image = cluster.image();
+    assert.equal(ledBy(image, BROKER_ONLY), 0);
+    for (const [index, p] of image.topicsByName.get('orders')?.partitions ?? []) {
+      const old = before.topicsByName.get('orders')?.partitions.get(index);
+      assert.ok(old !== undefined);
+      assert.ok(!p.isr.includes(BROKER_ONLY as never), `partition ${index} keeps 101 in its ISR`);
+      assert.ok(p.isr.includes(p.leader), `partition ${index}: leader ${p.leader} outside ISR`);
+      if (old.leader === (BROKER_ONLY as never)) assert.ok(p.leaderEpoch > old.leaderEpoch, `partition ${index}: leader epoch not bumped`);
+    }
+    assert.deepEqual(findImageViolations(image), []);
+  });
+
+  it('unfences the restarted broker once it catches up and moves preferred leaderships back', async () => {
+    await cluster.start(BROKER_ONLY);
+    await waitUntil('broker 101 unfenced again', () => cluster.image().brokers.get(BROKER_ONLY as never)?.fenced === false, 30_000);
+    // Back in sync, as each partition's leader would find from its fetches: the leader asks the
+    // controller to add 101 to the ISR (AlterPartition, guarded by the epochs it knows).
+    const image = cluster.image();
+    const topic = image.topicsByName.get('orders');
+    assert.ok(topic !== undefined);
+    for (const [index, p] of topic.partitions) {
+      if (!p.replicas.includes(BROKER_ONLY as never) || p.isr.includes(BROKER_ONLY as never)) continue;
+      const leader = image.brokers.get(p.leader);
+      assert.ok(leader !== undefined);
+      const request: RequestOf<'alterPartition'> = { brokerId: p.leader, brokerEpoch: leader.epoch, topicId: topic.id, partition: index, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+      const expanded: ResponseOf<'alterPartition'> = await cluster.client.call('alterPartition', { ...request, newIsr: [...p.isr, BROKER_ONLY] });
+      assert.equal(expanded.error ?? null, null, JSON.stringify(expanded.error));
+      assert.ok(expanded.partition?.isr?.includes(BROKER_ONLY));
+      // The same request again carries a stale partition epoch now, and changes nothing.
+      const stale = await cluster.client.call('alterPartition', { ...request, newIsr: [...p.isr] });
+      assert.equal(stale.error?.code, 'INVALID_UPDATE_VERSION');
+    }
+    await waitUntil('101 leads its preferred partitions again', () => ledBy(cluster.image(), BROKER_ONLY) > 0, 30_000);
+    await waitUntil('the learner caught up', () => cluster.converged());
+  });
+
+  it('fails over the controller: a new one takes over, keeps every record and re-arms sessions', async () => {
+    const old = cluster.activeController();
+    assert.ok(old !== undefined);
+    const oldId = old.config.nodeId as number;
+    const topicsBefore = [...cluster.image().topicsByName.keys()];
+    await cluster.stop(oldId);
+    await waitUntil('a new active controller', () => cluster.activeController() !== undefined, 30_000);
+    const created = await cluster.client.call('createTopics', { topics: [{ name: 'after-failover', numPartitions: 2, replicationFactor: 2 }] });
+    assert.equal(created.topics?.[0]?.error ?? null, null, JSON.stringify(created.topics?.[0]?.error));
+    assert.deepEqual(topicsBefore.filter((t) => !cluster.image().topicsByName.has(t)), []);
+    // The stopped controller was also a broker: the new controller fences it after a session.
+    await waitUntil(`broker ${oldId} fenced by the new controller`, () => cluster.image().brokers.get(oldId as never)?.fenced === true, 30_000);
+    await cluster.start(oldId);
+    await waitUntil('all unfenced again', () => cluster.unfenced().length === 4, 30_000);
+    await waitUntil('converged', () => cluster.converged());
+  });
+
+  it('controlled shutdown moves a broker\'s leaderships away before it stops', async () => {
+    const victim = CONTROLLERS.find((id) => cluster.activeController()?.config.nodeId !== id && ledBy(cluster.image(), id) > 0) ?? 2;
+    await cluster.stop(victim, true);
+    const image = cluster.image();
+    assert.equal(image.brokers.get(victim as never)?.fenced, true);
+    assert.equal(ledBy(image, victim), 0);
+    assert.deepEqual(findImageViolations(image), []);
+  });
+});
