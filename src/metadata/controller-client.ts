@@ -27,7 +27,10 @@ export interface ControllerClientOptions {
 }
 
 const ATTEMPTS_MAX = 100;
-const BACKOFF_MS_MAX = 500;
+/** A DescribeCluster of a large image (100,000 partitions is about 6 MB). */
+const REPLY_BYTES_MAX = 256 * 1024 * 1024;
+/** Retries during a controller election stay frequent: there are only a few controllers to ask. */
+const BACKOFF_MS_MAX = 100;
 
 export class ControllerClient {
   private readonly stubs = new Map<number, Stub>();
@@ -38,7 +41,8 @@ export class ControllerClient {
   /** `controllers`: id -> host:port of every controller's CONTROLLER listener. Id 0 and below are unnamed bootstrap addresses. */
   constructor(controllers: ReadonlyMap<number, string>, options: ControllerClientOptions = {}) {
     if (controllers.size === 0) throw new RangeError('a controller client needs at least one controller address');
-    for (const [id, address] of controllers) this.stubs.set(id, new ControllerGrpcClient(address, grpc.credentials.createInsecure()) as unknown as Stub);
+    const channel = { 'grpc.max_receive_message_length': REPLY_BYTES_MAX };
+    for (const [id, address] of controllers) this.stubs.set(id, new ControllerGrpcClient(address, grpc.credentials.createInsecure(), channel) as unknown as Stub);
     this.deadlineMs = options.deadlineMs ?? 15_000;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 5_000;
   }
@@ -95,5 +99,5 @@ export class ControllerClient {
 }
 
 function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS_MAX, 20 * 2 ** Math.min(attempt, 5))));
+  return new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS_MAX, 10 * 2 ** Math.min(attempt, 5))));
 }

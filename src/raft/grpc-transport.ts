@@ -30,6 +30,8 @@ import { logger, type Logger } from '../util/log.js';
 
 /** Messages waiting for one peer, at most (by default). */
 export const PEER_QUEUE_MESSAGES_MAX = 1024;
+/** The largest reply of a service served beside raft (a DescribeCluster of a large image). */
+export const EXTRA_SERVICE_REPLY_BYTES_MAX = 256 * 1024 * 1024;
 /** Encoded bytes waiting for one peer, at most. */
 export const PEER_QUEUE_BYTES_MAX = 4 * RAFT_BATCH_BYTES_MAX;
 export const RECONNECT_BACKOFF_MS_MIN = 50;
@@ -150,7 +152,8 @@ export class GrpcTransport implements Transport {
     this.handler = handler;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': RAFT_BATCH_BYTES_MAX,
-      'grpc.max_send_message_length': ACK_BYTES_MAX,
+      // Raft only sends small acks; extra services (the controller's) may answer with a whole image.
+      'grpc.max_send_message_length': this.services.length > 0 ? EXTRA_SERVICE_REPLY_BYTES_MAX : ACK_BYTES_MAX,
       'grpc.max_concurrent_streams': SERVER_STREAMS_MAX,
       'grpc.keepalive_time_ms': KEEPALIVE_MS,
       'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,

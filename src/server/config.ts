@@ -58,14 +58,14 @@ export interface ServerConfig {
 /** Defaults of everything but identity and addresses. See DEFAULTS_WHY in the README. */
 export const SERVER_DEFAULTS = {
   rack: null,
-  brokerHeartbeatIntervalMs: 500,
-  brokerSessionTimeoutMs: 3_000,
+  brokerHeartbeatIntervalMs: 250,
+  brokerSessionTimeoutMs: 1_500,
   metadataSnapshotBytesMax: 20 * 1024 * 1024,
   metadataSnapshotRecordsMax: 20_000,
   defaultPartitions: 1,
   defaultReplicationFactor: 1,
   autoLeaderRebalance: true,
   leaderImbalanceCheckIntervalMs: 10_000,
-  electionTimeoutMs: 500,
+  electionTimeoutMs: 400,
   raftTickMs: 50,
 } as const satisfies Partial<ServerConfig>;
