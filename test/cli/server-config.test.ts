@@ -132,7 +132,7 @@ test('bad values name the flag, or the key and line, and the value', () => {
     [{ ...COMBINED, 'default-replication-factor': '40000' }, ['--default-replication-factor: expected an integer from 1 to 32767, got "40000"']],
     [{ ...COMBINED, 'broker-heartbeat-interval-ms': '1.5' }, ['--broker-heartbeat-interval-ms: expected an integer from 1 to 2147483647, got "1.5"']],
     [{ ...COMBINED, 'auto-leader-rebalance-enable': 'yes' }, ['--auto-leader-rebalance-enable: expected true or false, got "yes"']],
-    [{ ...COMBINED, 'broker-heartbeat-interval-ms': '3000' }, ['--broker-heartbeat-interval-ms (3000) must be less than --broker-session-timeout-ms (3000, the default)']],
+    [{ ...COMBINED, 'broker-heartbeat-interval-ms': '3000' }, [`--broker-heartbeat-interval-ms (3000) must be less than --broker-session-timeout-ms (${SERVER_DEFAULTS.brokerSessionTimeoutMs}, the default)`]],
     [{ ...COMBINED, 'raft-tick-ms': '500', 'controller-quorum-election-timeout-ms': '400' }, ['--raft-tick-ms (500) must be less than --controller-quorum-election-timeout-ms (400)']],
   ];
   for (const [flags, expected] of cases) assert.deepEqual(problemsOf(flags), expected, JSON.stringify(flags));
