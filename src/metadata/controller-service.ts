@@ -2,26 +2,12 @@
 // proto-loader at run time), shared by the controller (server side), brokers and the admin tools.
 import '../raft/proto-config.js'; // before the generated code: see proto-config.ts
 import * as grpc from '@grpc/grpc-js';
+import { type Codec, unaryMethod } from '../util/grpc-method.js';
 import { flotilla } from '../gen/controller.js';
 
 import pb = flotilla.controller;
 
-interface Codec<T> {
-  encode(message: T): { finish(): Uint8Array };
-  decode(bytes: Uint8Array): T;
-}
-
-function method<Req, Res>(name: string, req: Codec<Req>, res: Codec<Res>) {
-  return {
-    path: `/flotilla.controller.Controller/${name}`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (m: Req) => Buffer.from(req.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => req.decode(b),
-    responseSerialize: (m: Res) => Buffer.from(res.encode(m).finish()),
-    responseDeserialize: (b: Buffer) => res.decode(b),
-  };
-}
+const method = <Req, Res>(name: string, req: Codec<Req>, res: Codec<Res>) => unaryMethod('flotilla.controller.Controller', name, req, res);
 
 export const controllerService = {
   registerBroker: method<pb.IRegisterBrokerRequest, pb.IRegisterBrokerResponse>('RegisterBroker', pb.RegisterBrokerRequest, pb.RegisterBrokerResponse),

@@ -2,26 +2,12 @@
 // (no proto-loader at run time), shared by the server (main.ts) and the client (client.ts).
 import '../proto-config.js'; // before the generated code: see proto-config.ts
 import * as grpc from '@grpc/grpc-js';
+import { type Codec, unaryMethod } from '../../util/grpc-method.js';
 import { flotilla } from '../../gen/kv.js';
 
 import pb = flotilla.kv;
 
-interface Codec<T> {
-  encode(message: T): { finish(): Uint8Array };
-  decode(bytes: Uint8Array): T;
-}
-
-function method<Req, Res>(name: string, req: Codec<Req>, res: Codec<Res>) {
-  return {
-    path: `/flotilla.kv.Kv/${name}`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (m: Req) => Buffer.from(req.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => req.decode(b),
-    responseSerialize: (m: Res) => Buffer.from(res.encode(m).finish()),
-    responseDeserialize: (b: Buffer) => res.decode(b),
-  };
-}
+const method = <Req, Res>(name: string, req: Codec<Req>, res: Codec<Res>) => unaryMethod('flotilla.kv.Kv', name, req, res);
 
 export const kvService = {
   put: method<pb.IPutRequest, pb.IPutReply>('Put', pb.PutRequest, pb.PutReply),
