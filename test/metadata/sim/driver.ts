@@ -26,7 +26,8 @@ const COMMANDS_QUEUED_MAX = 64;
 /** Preferred-leader moves per rebalance command. */
 export const REBALANCE_MOVES_MAX = 16;
 
-export type JobResult = { readonly ok: true; readonly offset: number } | { readonly ok: false; readonly error: string };
+/** `proposed`: the command had records, now applied at `offset` (else it answered from the image). */
+export type JobResult = { readonly ok: true; readonly offset: number; readonly proposed: boolean } | { readonly ok: false; readonly error: string };
 
 /** A command as the driver runs it: records from the newest image, and what to do once it settles. */
 export interface Job {
@@ -133,16 +134,19 @@ export class ControllerDriver {
     for (const j of queued) j.fail('NOT_CONTROLLER');
   }
 
-  /** Queues a command; false (and nothing queued) when not active or the queue is full. */
+  /**
+   * Queues a command; false (and nothing queued) when not active or the queue is full. It runs at
+   * the next drive(), never from here: a command finishing inside an apply (within a Ready) may
+   * submit another, and proposing there would re-enter the core.
+   */
   submit(j: Job): boolean {
     if (!this.active || this.queue.length >= COMMANDS_QUEUED_MAX) return false;
     this.queue.push(j);
-    this.drive();
     return true;
   }
 
   /** Runs queued commands: one at a time, or all at once with the pipeline bug. */
-  private drive(): void {
+  drive(): void {
     const pipeline = this.world.bugs.has('pipeline');
     for (let i = 0; this.active && i <= COMMANDS_QUEUED_MAX && this.queue.length > 0 && (pipeline || this.inFlight.length === 0); i++) {
       this.execute(this.queue.shift() as Job);
@@ -151,7 +155,7 @@ export class ControllerDriver {
 
   private execute(j: Job): void {
     const { records, finish } = j.start(this.node.image);
-    if (records.length === 0) return finish({ ok: true, offset: this.node.image.offset });
+    if (records.length === 0) return finish({ ok: true, offset: this.node.image.offset, proposed: false });
     const raw = this.node.raw;
     const result = raw?.propose([encodeBatch(records)]);
     if (result === undefined || !result.ok) return finish({ ok: false, error: result === undefined ? 'down' : result.refusal.code });
@@ -169,7 +173,7 @@ export class ControllerDriver {
     if (f.term !== entry.term) return f.finish({ ok: false, error: 'lost: another leader wrote there' });
     if (!outcome.ok) return f.finish({ ok: false, error: `refused by replay: ${outcome.reason}` });
     this.committed++;
-    f.finish({ ok: true, offset: entry.index });
+    f.finish({ ok: true, offset: entry.index, proposed: true });
   }
 
   // ---- the periodic timer --------------------------------------------------------------------------
@@ -190,6 +194,12 @@ export class ControllerDriver {
       this.rebalancing = this.submit(rebalance(() => (this.rebalancing = false)));
     }
     this.world.schedule(this.timerMs(), { kind: 'controller-timer', node: this.node.id, generation });
+  }
+
+  /** A broker came back: move leaderships to preferred replicas now (autoRebalance only). */
+  rebalanceSoon(rebalance: (done: () => void) => Job): void {
+    if (!this.world.params.autoRebalance || !this.active || this.rebalancing) return;
+    this.rebalancing = this.submit(rebalance(() => (this.rebalancing = false)));
   }
 
   private expired(): BrokerId[] {

@@ -1,6 +1,8 @@
 // How the active controller of the simulation answers requests: each becomes one command (a Job)
-// for the driver, mirroring what the real request handlers do around the pure commands: session
-// bookkeeping on registration and heartbeat (BrokerSessions), caughtUp from the catch-up offset.
+// for the driver, mirroring src/metadata/controller-handlers.ts around the pure commands: a
+// registration's session starts once its records are applied; a heartbeat refreshes the session and
+// computes caughtUp when it arrives, then queues the command; a broker just unfenced triggers a
+// preferred-leader rebalance.
 import { alterPartition, brokerHeartbeat, createTopics, electPreferredLeaders, registerBroker } from '../../../src/metadata/controller/index.js';
 import type { BrokerId, TopicId } from '../../../src/metadata/types.js';
 import { logIndex } from '../../../src/raft/core/types.js';
@@ -34,11 +36,15 @@ const failed = (result: JobResult): string | undefined => (result.ok ? undefined
 function jobFor(driver: ControllerDriver, rpc: Rpc, world: RequestWorld): Job {
   const answer = (fields: ReplyFields) => world.reply(replyTo(rpc, driver, fields));
   const r = rpc.request;
+  const wasFenced = r.kind === 'heartbeat' && driver.node.image.brokers.get(r.req.brokerId)?.fenced !== false;
   switch (r.kind) {
     case 'register':
       return registerJob(driver, r.req.brokerId, world, (epoch, error) => answer({ brokerEpoch: epoch, error }), r.req);
     case 'heartbeat':
-      return heartbeatJob(driver, r.req, r.metadataOffset, world, answer);
+      return heartbeatJob(driver, r.req, r.metadataOffset, world, (fields) => {
+        answer(fields);
+        if (fields.error === undefined && fields.isFenced === false && wasFenced) driver.rebalanceSoon(rebalanceJob);
+      });
     case 'alter-partition':
       return job('alter-partition', (image) => alterPartition(image, r.req), (resp, result) => answer({ error: failed(result) ?? resp?.error?.code }));
     case 'create-topic': {
@@ -58,7 +64,7 @@ function registerJob(driver: ControllerDriver, id: BrokerId, world: RequestWorld
     },
     (resp, result) => {
       const error = failed(result) ?? resp?.error?.code;
-      if (result.ok && resp !== undefined && error === undefined) {
+      if (result.ok && result.proposed && resp !== undefined && error === undefined) {
         driver.sessions.registered(id, resp.brokerEpoch, logIndex(result.offset), world.nowMs);
         driver.track(id);
       }
@@ -67,19 +73,19 @@ function registerJob(driver: ControllerDriver, id: BrokerId, world: RequestWorld
   );
 }
 
+/** The session is refreshed and caughtUp computed as the heartbeat arrives, as the real handler does. */
 function heartbeatJob(driver: ControllerDriver, req: Parameters<typeof brokerHeartbeat>[1], metadataOffset: number, world: RequestWorld, answer: (fields: ReplyFields) => void): Job {
+  const known = driver.sessions.heartbeat(req.brokerId, req.brokerEpoch, world.nowMs);
+  const image = driver.node.image;
+  // The no-rearm driver starts sessions on first contact instead of at activation.
+  if (!known && world.bugs.has('no-rearm') && image.brokers.get(req.brokerId)?.epoch === req.brokerEpoch) {
+    driver.sessions.registered(req.brokerId, req.brokerEpoch, image.offset, world.nowMs);
+    driver.track(req.brokerId);
+  }
+  const caughtUp = driver.sessions.caughtUp(req.brokerId, logIndex(metadataOffset));
   return job(
     `heartbeat ${req.brokerId}`,
-    (image) => {
-      const known = driver.sessions.heartbeat(req.brokerId, req.brokerEpoch, world.nowMs);
-      // The no-rearm driver starts sessions on first contact instead of at activation.
-      if (!known && world.bugs.has('no-rearm') && image.brokers.get(req.brokerId)?.epoch === req.brokerEpoch) {
-        driver.sessions.registered(req.brokerId, req.brokerEpoch, image.offset, world.nowMs);
-        driver.track(req.brokerId);
-      }
-      const caughtUp = driver.sessions.caughtUp(req.brokerId, logIndex(metadataOffset));
-      return brokerHeartbeat(image, { ...req, caughtUp });
-    },
+    (image) => brokerHeartbeat(image, { ...req, caughtUp }),
     (resp, result) => answer({ error: failed(result) ?? resp?.error?.code, brokerEpoch: req.brokerEpoch, isFenced: resp?.isFenced ?? true, shouldShutDown: resp?.shouldShutDown ?? false }),
   );
 }

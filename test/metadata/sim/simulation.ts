@@ -12,8 +12,7 @@
 import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type Message, type NodeId, type RaftConfig, defaultRaftConfig, nodeId } from '../../../src/raft/core/types.js';
 import { MemoryRaftStorage, initialState } from '../../../src/raft/storage.js';
-import type { MetadataImage } from '../../../src/metadata/image.js';
-import { NO_LEADER, brokerId, type TopicId } from '../../../src/metadata/types.js';
+import type { TopicId } from '../../../src/metadata/types.js';
 import { EventQueue } from '../../raft/sim/event-queue.js';
 import { Checker } from '../../raft/sim/invariants.js';
 import { Network } from '../../raft/sim/network.js';
@@ -23,6 +22,7 @@ import { MetaChecker } from './checker.js';
 import { ControllerNode, type NodeHooks } from './controller-node.js';
 import { ControllerDriver, type DriverWorld } from './driver.js';
 import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Rpc } from './events.js';
+import { type LivenessView, checkFencingDeadline, unsettled } from './liveness.js';
 import { MetaNemesis } from './nemesis.js';
 import { type MetaParams, type MetaPlantedBug, drawMetaParams } from './params.js';
 import { fenceJob, handleRpc, rebalanceJob } from './requests.js';
@@ -37,8 +37,6 @@ const PROBE_MS = 20;
 /** The liveness phase may take this long plus a few session timeouts. */
 const LIVENESS_MS_BASE = 3000;
 const LIVENESS_SESSION_TIMEOUTS = 4;
-/** Beyond session timeout and timer period: a fence command's commit after an election. */
-const FENCE_COMMIT_SLACK_MS = 100;
 const LIVENESS_EVENTS_MAX = 400_000;
 /** How often the liveness phase starts by killing a broker and the raft leader together. */
 const LAST_BLOW_RATE = 0.5;
@@ -181,7 +179,8 @@ class MetaSimulation implements DriverWorld {
       case 'reply':
         return this.network.isCut(e.reply.from, linkOf(e.reply.to)) ? this.note('lost: link cut') : this.fleet.reply(e.reply);
       case 'controller-timer':
-        return this.driverOf(e.node).timer(e.generation, (id, done) => fenceJob(id, this.bugs, done), (done) => rebalanceJob(done));
+        this.driverOf(e.node).timer(e.generation, (id, done) => fenceJob(id, this.bugs, done), (done) => rebalanceJob(done));
+        return this.driverOf(e.node).drive();
       case 'broker-heartbeat':
         return this.fleet.heartbeatTimer(e.broker, e.incarnation);
       case 'broker-fetch':
@@ -227,6 +226,7 @@ class MetaSimulation implements DriverWorld {
     if (node?.alive !== true) return this.note(`lost: c${rpc.to} is down`);
     if (this.network.isCut(linkOf(rpc.from), rpc.to)) return this.note('lost: link cut');
     handleRpc(this.driverOf(rpc.to), rpc, this);
+    this.driverOf(rpc.to).drive();
   }
 
   private createTopic(): void {
@@ -332,7 +332,7 @@ class MetaSimulation implements DriverWorld {
     const capMs = this.now + LIVENESS_MS_BASE + LIVENESS_SESSION_TIMEOUTS * this.params.sessionTimeoutMs;
     this.schedule(0, { kind: 'probe' });
     for (let i = 0; i < LIVENESS_EVENTS_MAX && !this.livenessDone && this.now <= capMs; i++) this.step();
-    if (!this.livenessDone) metaFail('liveness', `not settled ${this.now - this.livenessStartMs}ms after healing: ${this.unsettled() ?? 'event cap reached'}`);
+    if (!this.livenessDone) metaFail('liveness', `not settled ${this.now - this.livenessStartMs}ms after healing: ${unsettled(this.fleet.brokers, this.activeDriver()) ?? 'event cap reached'}`);
   }
 
   /**
@@ -355,8 +355,8 @@ class MetaSimulation implements DriverWorld {
   private probe(): void {
     if (this.livenessDone) return;
     const active = this.activeDriver();
-    if (active !== undefined) this.checkFencingDeadline(active);
-    const why = this.unsettled();
+    if (active !== undefined) checkFencingDeadline(this.livenessView(), active);
+    const why = unsettled(this.fleet.brokers, active);
     if (why === undefined) {
       this.livenessDone = true;
       return this.note(`settled ${this.now - this.livenessStartMs}ms after healing`);
@@ -364,39 +364,18 @@ class MetaSimulation implements DriverWorld {
     this.schedule(PROBE_MS, { kind: 'probe' });
   }
 
-  private activeDriver(): ControllerDriver | undefined {
-    let best: ControllerDriver | undefined;
-    for (const d of this.drivers) if (d.active && (best === undefined || (d.node.status?.term ?? 0) > (best.node.status?.term ?? 0))) best = d;
-    return best;
-  }
-
-  /** A dead broker is fenced within a session timeout (plus a timer period and a commit) of the later of its death and the failover. */
-  private checkFencingDeadline(active: ControllerDriver): void {
-    const image = active.node.image;
-    const slackMs = active.timerMs() + this.electionMs() + FENCE_COMMIT_SLACK_MS;
-    for (const b of this.fleet.brokers) {
-      if (b.state !== 'down' || image.brokers.get(brokerId(b.id))?.fenced !== false) continue;
-      const since = Math.max(b.downSinceMs, active.activatedMs, this.livenessStartMs);
-      if (this.now > since + this.params.sessionTimeoutMs + slackMs) {
-        metaFail('fencing-late', `b${b.id} down since ${b.downSinceMs}ms is still unfenced at ${this.now}ms on active c${active.node.id} (active since ${active.activatedMs}ms, session timeout ${this.params.sessionTimeoutMs}ms)`);
-      }
-    }
+  private livenessView(): LivenessView {
+    return { nowMs: this.now, livenessStartMs: this.livenessStartMs, sessionTimeoutMs: this.params.sessionTimeoutMs, electionMs: this.electionMs(), brokers: this.fleet.brokers };
   }
 
   private electionMs(): number {
     return 2 * defaultRaftConfig(nodeId(1)).electionTicks * Math.max(...this.params.raft.tickPeriodsMs);
   }
 
-  /** Why the cluster has not settled yet, or undefined once it has. */
-  private unsettled(): string | undefined {
-    const active = this.activeDriver();
-    if (active === undefined) return 'no active controller';
-    const image = active.node.image;
-    for (const b of this.fleet.brokers) {
-      const why = brokerUnsettled(b, image);
-      if (why !== undefined) return `b${b.id} ${why} (active c${active.node.id} at offset ${image.offset})`;
-    }
-    return leaderlessPartition(image);
+  private activeDriver(): ControllerDriver | undefined {
+    let best: ControllerDriver | undefined;
+    for (const d of this.drivers) if (d.active && (best === undefined || (d.node.status?.term ?? 0) > (best.node.status?.term ?? 0))) best = d;
+    return best;
   }
 
   // ---- results ------------------------------------------------------------------------------------
@@ -433,24 +412,6 @@ class MetaSimulation implements DriverWorld {
 }
 
 const linkOf = (endpoint: number): number => (endpoint === CLIENT_ENDPOINT ? CLIENT_LINK : BROKER_LINK_BASE + endpoint);
-
-function brokerUnsettled(b: SimBroker, image: MetadataImage): string | undefined {
-  const reg = image.brokers.get(brokerId(b.id));
-  if (b.state === 'down') return reg === undefined || reg.fenced ? undefined : 'is dead but unfenced';
-  if (b.state !== 'running') return `is ${b.state}`;
-  if (reg?.incarnationId !== b.incarnationId) return 'runs but its registration is not in the image';
-  return reg.fenced ? 'runs and heartbeats but is fenced' : undefined;
-}
-
-function leaderlessPartition(image: MetadataImage): string | undefined {
-  for (const topic of image.topicsById.values()) {
-    for (const [index, p] of topic.partitions) {
-      const live = p.isr.find((r) => image.brokers.get(r)?.fenced === false);
-      if (p.leader === NO_LEADER && live !== undefined) return `${topic.name}-${index} has no leader though ISR member ${live} is unfenced (ISR [${p.isr.join(',')}])`;
-    }
-  }
-  return undefined;
-}
 
 /** Anything thrown that is not an invariant check is the code under test (or the harness) failing. */
 function toViolation(e: unknown): MetaViolation {
