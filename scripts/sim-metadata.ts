@@ -77,7 +77,7 @@ function printFailure(r: MetaResult, spec: MetaRunSpec): void {
   console.log(`  ${r.violation?.detail}`);
   if (r.lastEvents.length > 0) console.log(`  last ${r.lastEvents.length} events:`);
   for (const line of r.lastEvents) console.log(`    ${line}`);
-  console.log(`  replay: ${metaReplayCommand(r.seed, spec)} --verbose\n`);
+  console.log(`  replay: ${metaReplayCommand(r.seed, spec)}   (add --verbose to print every event)\n`);
 }
 
 function printAverages(results: readonly MetaResult[]): void {
