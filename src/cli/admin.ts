@@ -13,6 +13,7 @@ const PORT_MAX = 65_535;
 const COMMAND_TIMEOUT_MS_DEFAULT = 15_000;
 /** The controller's "use the cluster default" for partitions and replication factor. */
 const CLUSTER_DEFAULT = -1;
+const KEEP_ALIVE_MS = 60_000;
 
 
 /** "host:port,host:port" -> the client's bootstrap map (ids 0, -1, ...: unnamed addresses). */
@@ -42,12 +43,16 @@ function connection<T>(y: Argv<T>) {
 
 async function withClient<R>(args: ConnectionArgs, fn: (client: ControllerClient) => Promise<R>): Promise<R> {
   const client = new ControllerClient(args['bootstrap-controller'], { deadlineMs: args['timeout-ms'] });
+  // grpc-js unrefs its reconnect-backoff timers and idle sessions, so a call waiting to reconnect
+  // can leave the event loop empty, and Node would exit 0 with the command unfinished.
+  const keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
   try {
     return await fn(client);
   } catch (error) {
     if (error instanceof ControllerUnavailableError) throw new CommandError(error.code, error.message);
     throw error;
   } finally {
+    clearInterval(keepAlive);
     client.close();
   }
 }

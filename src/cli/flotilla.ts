@@ -9,6 +9,7 @@ import { DataDirError, formatDataDir, randomClusterId } from '../metadata/data-d
 import { nodeId } from '../raft/core/types.js';
 import { parsePeers } from '../raft/peers.js';
 import { adminCommands } from './admin.js';
+import { devCommand } from './dev.js';
 import { CommandError } from './errors.js';
 import { serverCommand } from './server-command.js';
 
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
         console.log(`formatted ${args['data-dir']}: cluster ${meta.clusterId}, node ${meta.nodeId}${voters.length ? `, initial controllers ${voters.join(',')}` : ''}`);
       },
     )
-  await adminCommands(serverCommand(y))
+  await adminCommands(devCommand(serverCommand(y)))
     .demandCommand(1, 'a command is required')
     .strict()
     .fail((msg, err, y) => {

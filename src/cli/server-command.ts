@@ -8,20 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { checkIdentity, readMetaProperties } from '../metadata/data-dir.js';
-import type { Listener, ServerConfig } from '../server/config.js';
+import { CONTROLLER_LISTENER, INTERNAL_LISTENER, type Listener, type ServerConfig } from '../server/config.js';
+import { FlotillaServer } from '../server/server.js';
 import { type Logger, logger } from '../util/log.js';
 import { CommandError, UsageError } from './errors.js';
 import { ConfigError, parseServerConfig, type ParsedServerConfig, SETTINGS } from './server-config.js';
 
-/** What this command needs of FlotillaServer (src/server/server.ts). */
-interface RunningServer {
-  stop(): Promise<void>;
-  controlledShutdown(): Promise<void>;
-}
-interface ServerModule {
-  FlotillaServer: { start(config: ServerConfig, options?: { log?: Logger }): Promise<RunningServer> };
-}
-const SERVER_MODULE = '../server/server.js';
 
 export function serverCommand<T>(y: Argv<T>): Argv<T> {
   return y.command(
@@ -59,31 +51,39 @@ async function runServer(args: Record<string, unknown>): Promise<void> {
   const log = logger('server', { node: config.nodeId });
   for (const w of warnings) log.warn(w);
   checkIdentity(await readMetaProperties(config.dataDir), { nodeId: config.nodeId }, config.dataDir);
-  const { FlotillaServer } = (await import(SERVER_MODULE)) as ServerModule;
   const server = await FlotillaServer.start(config, { log }).catch((error: unknown) => {
     throw new CommandError('SERVER_START_FAILED', `node ${config.nodeId} did not start: ${(error as Error).message}`);
+  });
+  server.node.on('fatal', (error) => {
+    // The metadata log cannot go on (a disk error, say): exit so a supervisor restarts the node from disk.
+    log.fatal({ err: error }, 'metadata log failed; exiting');
+    log.flush?.();
+    process.exit(1);
   });
   process.stdout.write(`${JSON.stringify(readyEvent(config, server))}\n`);
   handleSignals(server, log);
 }
 
 /**
- * The ready line. `kafka` is present only when the server reports a Kafka protocol listener it
- * serves (`kafkaListeners`), so tools can tell whether clients can connect yet.
+ * The ready line: the gRPC listener with its bound port (port 0 is allowed for INTERNAL). The
+ * Kafka listeners are configured but nothing serves them until the data plane lands, so the line
+ * has no `kafka` field yet; when a server serves them, it lists their addresses there and
+ * `flotilla dev` stops saying they are missing.
  */
-function readyEvent(config: ServerConfig, server: RunningServer): Record<string, unknown> {
-  const address = (l: Listener) => `${l.host}:${l.port}`;
-  const kafka = (server as { kafkaListeners?: readonly Listener[] }).kafkaListeners;
+function readyEvent(config: ServerConfig, server: FlotillaServer): Record<string, unknown> {
+  const address = (l: Listener) => `${l.host}:${isGrpc(l) ? server.grpcPort : l.port}`;
   return {
     event: 'ready',
     nodeId: config.nodeId,
+    clusterId: server.clusterId,
     roles: [...config.roles],
     listeners: Object.fromEntries(config.listeners.map((l) => [l.name, address(l)])),
-    ...(kafka && kafka.length > 0 ? { kafka: kafka.map(address) } : {}),
   };
 }
 
-function handleSignals(server: RunningServer, log: Logger): void {
+const isGrpc = (l: Listener) => l.name === CONTROLLER_LISTENER || l.name === INTERNAL_LISTENER;
+
+function handleSignals(server: FlotillaServer, log: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

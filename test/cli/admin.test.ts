@@ -150,7 +150,8 @@ test('topics create sends what was asked, and reports a controller error with it
 });
 
 test('topics delete, topics alter and configs alter', async () => {
-  assert.equal((await admin('topics', 'delete', '--topic', 'orders')).out, 'Deleted topic orders.\n');
+  const deleted = await admin('topics', 'delete', '--topic', 'orders');
+  assert.equal(deleted.out, 'Deleted topic orders.\n', `exit ${deleted.code}: ${deleted.err}`);
   const alter = await admin('topics', 'alter', '--topic', 'orders', '--partitions', '1');
   assert.equal(alter.code, 1);
   assert.equal(alter.err, 'flotilla: INVALID_PARTITIONS: Topic currently has 2 partitions, which is higher than the requested 1.\n');
