@@ -6,8 +6,9 @@
 // itself already guards (so no planted command bug can reach them).
 //
 // Measured on seeds 1..100 (6000 events a run): fence-keeps-leader and no-epoch-bump are caught by
-// 72% of seeds, pipeline by 45%, elect-outside-isr by 37%, no-rearm by 32%; each bound below is
-// missed with a chance under 1e-6 at those rates, so a miss means detection got worse.
+// 82% of seeds, pipeline by 57%, elect-outside-isr by 40%, no-rearm by 32%, alter-no-epoch-check by
+// 12%; each bound below is missed with a chance under 1e-5 at those rates, so a miss means
+// detection got worse. A hunt stops at its first catch, so it costs far fewer seeds than its bound.
 // no-activation-read is caught by only 4% of seeds (11 of 300: a command must reach a new leader
 // in the few milliseconds before it applies its own first entry), too slow a hunt for this file:
 // `npm run sim:metadata -- --seeds 300 --bug no-activation-read` shows it.
@@ -37,7 +38,8 @@ const HUNTS: readonly BugHunt[] = [
   { bug: 'elect-outside-isr', withinSeeds: 40, invariants: ['unclean-election'] },
   { bug: 'no-epoch-bump', withinSeeds: 20, invariants: ['records-refused'] },
   { bug: 'no-rearm', withinSeeds: 40, invariants: ['fencing-late'] },
-  { bug: 'pipeline', withinSeeds: 30, invariants: ['fenced-leader', 'records-refused', 'unclean-election'] },
+  { bug: 'pipeline', withinSeeds: 30, invariants: ['fenced-leader', 'records-refused', 'unclean-election', 'stale-alter-accepted'] },
+  { bug: 'alter-no-epoch-check', withinSeeds: 100, invariants: ['stale-alter-accepted', 'records-refused'] },
 ];
 
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);

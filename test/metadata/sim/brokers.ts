@@ -15,7 +15,9 @@ import type { MetaParams } from './params.js';
 /** Brokers use these network link ids, apart from the controllers' 1..5. */
 export const BROKER_LINK_BASE = 32;
 /** The client stops creating topics at this many, so images stay small. */
-const TOPICS_MAX = 12;
+const TOPICS_MAX = 10;
+const CLIENT_DELETE_RATE = 0.1;
+const CLIENT_GROW_RATE = 0.15;
 const PARTITIONS_MAX = 4;
 const REPLICATION_FACTOR_MAX = 3;
 /** A lifecycle request that failed (timeout, NOT_CONTROLLER without a hint) is retried this soon. */
@@ -56,10 +58,8 @@ export class SimBroker {
 
 export class Fleet {
   readonly brokers: SimBroker[];
-  private topicsCreated = 0;
-  private clientTarget = 1;
-  private clientSeq = 0;
-  private clientAwaiting = false;
+  /** The client's view: topics it created (name -> partitions), where it sends, what it waits for. */
+  private readonly client = { topics: new Map<string, number>(), target: 1, seq: 0, awaiting: undefined as Request | undefined };
   crashes = 0;
   shutdowns = 0;
 
@@ -222,21 +222,44 @@ export class Fleet {
 
   // ---- the client ---------------------------------------------------------------------------------
 
-  createTopic(): void {
-    if (this.topicsCreated >= TOPICS_MAX) return;
+  /** One admin request: mostly create a topic, sometimes delete one or add partitions to one. */
+  clientRequest(): void {
     const r = this.world.random;
     // The last request got no answer: its controller is down or cut off, try another.
-    if (this.clientAwaiting) this.clientTarget = this.randomController();
-    this.clientAwaiting = true;
-    const name = `t${this.clientSeq + 1}`;
-    const req = { name, numPartitions: 1 + r.int(PARTITIONS_MAX), replicationFactor: 1 + r.int(REPLICATION_FACTOR_MAX), assignments: null, configs: new Map<string, string>() };
-    this.world.send({ from: CLIENT_ENDPOINT, to: this.clientTarget, incarnation: 0, seq: ++this.clientSeq, request: { kind: 'create-topic', req } });
+    if (this.client.awaiting !== undefined) this.client.target = this.randomController();
+    const names = [...this.client.topics.keys()];
+    const name = names[r.int(Math.max(1, names.length))];
+    const roll = r.float();
+    let request: Request;
+    if (name !== undefined && roll < CLIENT_DELETE_RATE) request = { kind: 'delete-topic', name };
+    else if (name !== undefined && roll < CLIENT_DELETE_RATE + CLIENT_GROW_RATE) request = { kind: 'create-partitions', req: { name, count: (this.client.topics.get(name) ?? 1) + 1 + r.int(2), assignments: null } };
+    else if (this.client.topics.size < TOPICS_MAX) request = this.newTopic();
+    else return;
+    this.client.awaiting = request;
+    this.world.send({ from: CLIENT_ENDPOINT, to: this.client.target, incarnation: 0, seq: ++this.client.seq, request });
   }
 
-  /** A topic refused (NOT_CONTROLLER, too few unfenced brokers) is not retried; the next one has a new name. */
+  private newTopic(): Request {
+    const r = this.world.random;
+    const req = { name: `t${this.client.seq + 1}`, numPartitions: 1 + r.int(PARTITIONS_MAX), replicationFactor: 1 + r.int(REPLICATION_FACTOR_MAX), assignments: null, configs: new Map<string, string>() };
+    return { kind: 'create-topic', req };
+  }
+
+  /** A request refused (NOT_CONTROLLER, too few unfenced brokers) is not retried; the next is a new one. */
   private clientReply(r: Reply): void {
-    if (r.seq === this.clientSeq) this.clientAwaiting = false;
-    if (r.error === undefined) this.topicsCreated++;
-    if (r.error === 'NOT_CONTROLLER') this.clientTarget = r.leaderHint > 0 ? r.leaderHint : this.randomController();
+    const request = this.client.awaiting;
+    if (r.seq !== this.client.seq || request === undefined) return;
+    this.client.awaiting = undefined;
+    if (r.error === 'NOT_CONTROLLER' && r.leaderHint > 0) {
+      // Straight to the controller named, as the controller client does.
+      this.client.target = r.leaderHint;
+      this.client.awaiting = request;
+      return this.world.send({ from: CLIENT_ENDPOINT, to: r.leaderHint, incarnation: 0, seq: ++this.client.seq, request });
+    }
+    if (r.error === 'NOT_CONTROLLER') this.client.target = this.randomController();
+    if (r.error !== undefined) return;
+    if (request.kind === 'create-topic') this.client.topics.set(request.req.name, request.req.numPartitions);
+    if (request.kind === 'delete-topic') this.client.topics.delete(request.name);
+    if (request.kind === 'create-partitions') this.client.topics.set(request.req.name, request.req.count);
   }
 }

@@ -2,7 +2,7 @@
 // are the raft simulator's 'deliver' events (its Network schedules them); everything else is a
 // broker, client, controller-driver or nemesis event of this simulator.
 import type { Message } from '../../../src/raft/core/types.js';
-import type { AlterPartitionRequest, CreateTopicRequest, HeartbeatRequest, RegisterBrokerRequest } from '../../../src/metadata/controller/index.js';
+import type { AlterPartitionRequest, CreatePartitionsRequest, CreateTopicRequest, HeartbeatRequest, RegisterBrokerRequest } from '../../../src/metadata/controller/index.js';
 import { formatMessage } from '../../raft/sim/events.js';
 
 /** A request to a controller: from a broker (its id) or from the client (CLIENT_ENDPOINT). */
@@ -10,7 +10,9 @@ export type Request =
   | { readonly kind: 'register'; readonly req: RegisterBrokerRequest }
   | { readonly kind: 'heartbeat'; readonly req: HeartbeatRequest; readonly metadataOffset: number }
   | { readonly kind: 'alter-partition'; readonly req: AlterPartitionRequest }
-  | { readonly kind: 'create-topic'; readonly req: CreateTopicRequest };
+  | { readonly kind: 'create-topic'; readonly req: CreateTopicRequest }
+  | { readonly kind: 'delete-topic'; readonly name: string }
+  | { readonly kind: 'create-partitions'; readonly req: CreatePartitionsRequest };
 
 export interface Rpc {
   /** Broker id, or CLIENT_ENDPOINT. */
@@ -47,7 +49,7 @@ export type MetaEvent =
   | { readonly kind: 'broker-alter'; readonly broker: number; readonly incarnation: number }
   | { readonly kind: 'rpc-timeout'; readonly broker: number; readonly incarnation: number; readonly seq: number }
   | { readonly kind: 'broker-retry'; readonly broker: number; readonly incarnation: number }
-  | { readonly kind: 'create-topic' }
+  | { readonly kind: 'client-request' }
   | { readonly kind: 'nemesis' }
   | { readonly kind: 'heal'; readonly fault: number }
   | { readonly kind: 'restart-controller'; readonly node: number }
@@ -66,6 +68,10 @@ function formatRequest(r: Request): string {
       return `alter-partition by ${r.req.brokerId} ${r.req.topicId.slice(-4)}-${r.req.partition} le${r.req.leaderEpoch} pe${r.req.partitionEpoch} isr [${r.req.newIsr.join(',')}]`;
     case 'create-topic':
       return `create-topic ${r.req.name} partitions ${r.req.numPartitions} rf ${r.req.replicationFactor}`;
+    case 'delete-topic':
+      return `delete-topic ${r.name}`;
+    case 'create-partitions':
+      return `create-partitions ${r.req.name} to ${r.req.count}`;
   }
 }
 
@@ -93,7 +99,7 @@ export function formatMetaEvent(e: MetaEvent): string {
       return `rpc-timeout b${e.broker} #${e.seq}`;
     case 'heal':
       return `heal fault#${e.fault}`;
-    case 'create-topic':
+    case 'client-request':
     case 'nemesis':
     case 'probe':
       return e.kind;

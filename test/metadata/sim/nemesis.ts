@@ -1,12 +1,14 @@
 // The nemesis of the metadata simulation: every so often one hostile thing, chosen with the seed's
 // weights: crash a controller (restarted later), partition the controllers or isolate the raft
-// leader (healed later), compact a controller's log (so followers catch up from snapshots), crash a
+// leader (healed later), compact a controller's log (so followers catch up from snapshots), hand
+// raft leadership to another controller (a graceful failover), crash a
 // broker (restarted later as a new incarnation), cut a broker off from every controller, or ask a
 // broker to shut down in a controlled way.
 import type { Link } from '../../raft/sim/network.js';
 import type { Network } from '../../raft/sim/network.js';
 import type { Checker } from '../../raft/sim/invariants.js';
 import type { SeededRandom } from '../../../src/raft/core/random.js';
+import { nodeId } from '../../../src/raft/core/types.js';
 import { BROKER_LINK_BASE, type Fleet, type SimBroker } from './brokers.js';
 import type { ControllerNode } from './controller-node.js';
 import type { MetaEvent } from './events.js';
@@ -19,7 +21,7 @@ const HEAL_MS_SPREAD = 1200;
 /** A crashed broker stays down for up to this many session timeouts on top of a restart delay. */
 const BROKER_DOWN_SESSIONS_MAX = 3;
 
-type Action = 'crash-controller' | 'partition-controllers' | 'isolate-leader' | 'compact' | 'crash-broker' | 'partition-broker' | 'shutdown-broker';
+type Action = 'crash-controller' | 'partition-controllers' | 'isolate-leader' | 'compact' | 'transfer' | 'crash-broker' | 'partition-broker' | 'shutdown-broker';
 
 export interface NemesisWorld {
   readonly random: SeededRandom;
@@ -30,6 +32,7 @@ export interface NemesisWorld {
   readonly checker: Checker;
   schedule(delayMs: number, event: MetaEvent): void;
   crashController(node: ControllerNode): void;
+  settle(node: ControllerNode): void;
   leader(): ControllerNode | undefined;
 }
 
@@ -57,6 +60,7 @@ export class MetaNemesis {
       'partition-controllers': () => this.partitionControllers(),
       'isolate-leader': () => this.isolateLeader(),
       compact: () => this.pickController().compact(this.world.checker),
+      transfer: () => this.transfer(),
       'crash-broker': () => this.crashBroker(this.pickBroker()),
       'partition-broker': () => this.partitionBroker(this.pickBroker()),
       'shutdown-broker': () => this.shutdownBroker(this.pickBroker()),
@@ -72,6 +76,7 @@ export class MetaNemesis {
       ['partition-controllers', p.controllerPartitionWeight],
       ['isolate-leader', p.isolateLeaderWeight],
       ['compact', p.compactWeight],
+      ['transfer', p.transferWeight],
       ['crash-broker', p.brokerCrashWeight],
       ['partition-broker', p.brokerPartitionWeight],
       ['shutdown-broker', p.shutdownWeight],
@@ -119,6 +124,16 @@ export class MetaNemesis {
     if (leader === undefined) return 'no leader to isolate';
     const others = this.world.controllers.filter((n) => n !== leader).map((n) => n.id);
     return this.cut([leader.id], others, 'isolate leader');
+  }
+
+  /** A graceful failover: the raft leader hands over to another controller. */
+  private transfer(): string {
+    const leader = this.world.leader();
+    const to = this.pickController();
+    if (leader?.raw === undefined || to === leader) return 'no leadership transfer';
+    const result = leader.raw.transferLeadership(nodeId(to.id));
+    this.world.settle(leader);
+    return `transfer leadership c${leader.id} -> c${to.id}: ${result.ok ? 'started' : result.refusal.code}`;
   }
 
   private crashBroker(b: SimBroker): string {

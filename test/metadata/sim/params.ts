@@ -16,10 +16,11 @@ import { type SimParams, drawParams } from '../../raft/sim/params.js';
  *   has: a broker that died during a failover is never fenced;
  * - no-activation-read: the new leader serves before it has applied what earlier leaders
  *   committed, so its commands read a stale image;
- * - pipeline: commands run without waiting for the previous batch to apply.
+ * - pipeline: commands run without waiting for the previous batch to apply;
+ * - alter-no-epoch-check: AlterPartition takes the new ISR from whoever sends it, at any epoch.
  */
-export type MetaPlantedBug = 'fence-keeps-leader' | 'elect-outside-isr' | 'no-epoch-bump' | 'no-rearm' | 'no-activation-read' | 'pipeline';
-export const META_PLANTED_BUGS: readonly MetaPlantedBug[] = ['fence-keeps-leader', 'elect-outside-isr', 'no-epoch-bump', 'no-rearm', 'no-activation-read', 'pipeline'];
+export type MetaPlantedBug = 'fence-keeps-leader' | 'elect-outside-isr' | 'no-epoch-bump' | 'no-rearm' | 'no-activation-read' | 'pipeline' | 'alter-no-epoch-check';
+export const META_PLANTED_BUGS: readonly MetaPlantedBug[] = ['fence-keeps-leader', 'elect-outside-isr', 'no-epoch-bump', 'no-rearm', 'no-activation-read', 'pipeline', 'alter-no-epoch-check'];
 
 export interface MetaParams {
   /** Network, ticks and controller count (voters) come from here; learners are not used. */
@@ -32,7 +33,7 @@ export interface MetaParams {
   /** How long a broker waits for an answer before asking another controller. */
   readonly rpcTimeoutMs: number;
   readonly alterPartitionMs: number;
-  readonly createTopicMs: number;
+  readonly clientRequestMs: number;
   readonly nemesisPeriodMs: number;
   /** The nemesis strikes in bursts this long, separated by calm spells, so the cluster gets work done. */
   readonly burstMsMin: number;
@@ -42,6 +43,7 @@ export interface MetaParams {
   readonly controllerPartitionWeight: number;
   readonly isolateLeaderWeight: number;
   readonly compactWeight: number;
+  readonly transferWeight: number;
   readonly brokerCrashWeight: number;
   readonly brokerPartitionWeight: number;
   readonly shutdownWeight: number;
@@ -61,7 +63,7 @@ export function drawMetaParams(random: SeededRandom): MetaParams {
     fetchMs: pick(random, [5, 20, 60, 150]),
     rpcTimeoutMs: 100 + random.int(200),
     alterPartitionMs: pick(random, [30, 80, 200]),
-    createTopicMs: pick(random, [100, 300, 800]),
+    clientRequestMs: pick(random, [100, 300, 800]),
     nemesisPeriodMs: pick(random, [40, 80, 150, 300]),
     burstMsMin: 200 + random.int(500),
     burstMsSpread: 1 + random.int(1500),
@@ -70,6 +72,7 @@ export function drawMetaParams(random: SeededRandom): MetaParams {
     controllerPartitionWeight: random.int(4),
     isolateLeaderWeight: random.int(3),
     compactWeight: 1 + random.int(2),
+    transferWeight: random.int(3),
     brokerCrashWeight: 1 + random.int(4),
     brokerPartitionWeight: random.int(4),
     shutdownWeight: random.int(3),

@@ -1,6 +1,6 @@
 // The planted bugs that change what a command writes (the driver's own are in driver.ts). Each
 // takes the real command's records and breaks them in one way, so the checker has to notice.
-import { fenceBroker, type ControllerResult } from '../../../src/metadata/controller/index.js';
+import { alterPartition, fenceBroker, partitionChange, type AlterPartitionRequest, type AlterPartitionResponse, type ControllerResult } from '../../../src/metadata/controller/index.js';
 import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { MetadataRecord, PartitionChangeRecord, PartitionRecord } from '../../../src/metadata/records.js';
 import { NO_LEADER, type BrokerId, type PartitionEpoch } from '../../../src/metadata/types.js';
@@ -42,4 +42,12 @@ function keepLeaderEpoch(image: MetadataImage, r: MetadataRecord): MetadataRecor
     partitionEpoch: (p.partitionEpoch + 1) as PartitionEpoch,
   };
   return record;
+}
+
+/** alterPartition, or with alter-no-epoch-check the ISR as sent, whoever sent it, at any epoch. */
+export function alterWithBugs(image: MetadataImage, req: AlterPartitionRequest, bugs: ReadonlySet<MetaPlantedBug>): ControllerResult<AlterPartitionResponse> {
+  const p = image.topicsById.get(req.topicId)?.partitions.get(req.partition);
+  if (!bugs.has('alter-no-epoch-check') || p === undefined) return alterPartition(image, req);
+  const change = partitionChange(req.topicId, req.partition, p, { isr: req.newIsr, leader: p.leader });
+  return { records: change === undefined ? [] : [change], response: { partition: p } };
 }

@@ -3,19 +3,39 @@
 // registration's session starts once its records are applied; a heartbeat refreshes the session and
 // computes caughtUp when it arrives, then queues the command; a broker just unfenced triggers a
 // preferred-leader rebalance.
-import { alterPartition, brokerHeartbeat, createTopics, electPreferredLeaders, registerBroker } from '../../../src/metadata/controller/index.js';
+import { brokerHeartbeat, createPartitions, createTopics, deleteTopics, electPreferredLeaders, registerBroker, type AlterPartitionRequest } from '../../../src/metadata/controller/index.js';
+import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { BrokerId, TopicId } from '../../../src/metadata/types.js';
 import { logIndex } from '../../../src/raft/core/types.js';
 import { type ControllerDriver, type Job, type JobResult, REBALANCE_MOVES_MAX, job } from './driver.js';
 import type { Reply, Rpc } from './events.js';
 import type { MetaPlantedBug } from './params.js';
-import { fenceWithBugs } from './planted.js';
+import { alterWithBugs, fenceWithBugs } from './planted.js';
+import { metaFail } from './violation.js';
 
 export interface RequestWorld {
   readonly nowMs: number;
   readonly bugs: ReadonlySet<MetaPlantedBug>;
   reply(reply: Reply): void;
   newTopicId(): TopicId;
+}
+
+/**
+ * Checks of an answer against the image it was given on (the active controller's, just after its
+ * records applied): an accepted AlterPartition came from the leader in its current leader epoch; a
+ * broker told shouldShutDown is fenced and leads nothing.
+ */
+function alterAccepted(image: MetadataImage, req: AlterPartitionRequest): void {
+  const p = image.topicsById.get(req.topicId)?.partitions.get(req.partition);
+  if (p === undefined || (p.leader === req.brokerId && p.leaderEpoch === req.leaderEpoch)) return;
+  metaFail('stale-alter-accepted', `AlterPartition of ${req.topicId.slice(-4)}-${req.partition} from b${req.brokerId} at leader epoch ${req.leaderEpoch} was accepted, but the partition is led by ${p.leader} in leader epoch ${p.leaderEpoch}`);
+}
+
+function shutdownAllowed(image: MetadataImage, id: BrokerId): void {
+  if (image.brokers.get(id)?.fenced !== true) metaFail('shutdown-while-leading', `b${id} was told shouldShutDown while unfenced (offset ${image.offset})`);
+  for (const topic of image.topicsById.values()) {
+    for (const [index, p] of topic.partitions) if (p.leader === id) metaFail('shutdown-while-leading', `b${id} was told shouldShutDown while leading ${topic.name}-${index} (offset ${image.offset})`);
+  }
 }
 
 type ReplyFields = Partial<Pick<Reply, 'error' | 'brokerEpoch' | 'isFenced' | 'shouldShutDown'>>;
@@ -46,11 +66,19 @@ function jobFor(driver: ControllerDriver, rpc: Rpc, world: RequestWorld): Job {
         if (fields.error === undefined && fields.isFenced === false && wasFenced) driver.rebalanceSoon(rebalanceJob);
       });
     case 'alter-partition':
-      return job('alter-partition', (image) => alterPartition(image, r.req), (resp, result) => answer({ error: failed(result) ?? resp?.error?.code }));
+      return job('alter-partition', (image) => alterWithBugs(image, r.req, world.bugs), (resp, result) => {
+        const error = failed(result) ?? resp?.error?.code;
+        if (error === undefined) alterAccepted(driver.node.image, r.req);
+        answer({ error });
+      });
     case 'create-topic': {
       const ctx = { defaults: { numPartitions: 1, replicationFactor: 1 }, newTopicId: () => world.newTopicId(), validateOnly: false };
       return job('create-topics', (image) => createTopics(image, [r.req], ctx), (resp, result) => answer({ error: failed(result) ?? resp?.[0]?.error?.code }));
     }
+    case 'delete-topic':
+      return job('delete-topics', (image) => deleteTopics(image, [r.name]), (resp, result) => answer({ error: failed(result) ?? resp?.[0]?.error?.code }));
+    case 'create-partitions':
+      return job('create-partitions', (image) => createPartitions(image, [r.req], { validateOnly: false }), (resp, result) => answer({ error: failed(result) ?? resp?.[0]?.error?.code }));
   }
 }
 
@@ -86,7 +114,11 @@ function heartbeatJob(driver: ControllerDriver, req: Parameters<typeof brokerHea
   return job(
     `heartbeat ${req.brokerId}`,
     (image) => brokerHeartbeat(image, { ...req, caughtUp }),
-    (resp, result) => answer({ error: failed(result) ?? resp?.error?.code, brokerEpoch: req.brokerEpoch, isFenced: resp?.isFenced ?? true, shouldShutDown: resp?.shouldShutDown ?? false }),
+    (resp, result) => {
+      const error = failed(result) ?? resp?.error?.code;
+      if (error === undefined && resp?.shouldShutDown === true) shutdownAllowed(driver.node.image, req.brokerId);
+      answer({ error, brokerEpoch: req.brokerEpoch, isFenced: resp?.isFenced ?? true, shouldShutDown: resp?.shouldShutDown ?? false });
+    },
   );
 }
 

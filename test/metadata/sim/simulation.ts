@@ -156,7 +156,7 @@ class MetaSimulation implements DriverWorld {
     for (const node of this.controllers) this.startController(node, this.random.int(node.tickPeriodMs));
     for (const b of this.fleet.brokers) this.fleet.start(b);
     this.schedule(this.nemesis.nextDelayMs(this.now), { kind: 'nemesis' });
-    this.schedule(this.params.createTopicMs, { kind: 'create-topic' });
+    this.schedule(this.params.clientRequestMs, { kind: 'client-request' });
   }
 
   private step(): void {
@@ -191,8 +191,8 @@ class MetaSimulation implements DriverWorld {
         return this.fleet.rpcTimeout(e.broker, e.incarnation, e.seq);
       case 'broker-retry':
         return this.fleet.retry(e.broker, e.incarnation);
-      case 'create-topic':
-        return this.createTopic();
+      case 'client-request':
+        return this.clientRequest();
       case 'nemesis':
         return this.nemesisActs();
       case 'heal':
@@ -229,10 +229,10 @@ class MetaSimulation implements DriverWorld {
     this.driverOf(rpc.to).drive();
   }
 
-  private createTopic(): void {
+  private clientRequest(): void {
     if (!this.faultPhase) return;
-    this.fleet.createTopic();
-    this.schedule(this.params.createTopicMs, { kind: 'create-topic' });
+    this.fleet.clientRequest();
+    this.schedule(this.params.clientRequestMs, { kind: 'client-request' });
   }
 
   private nemesisActs(): void {

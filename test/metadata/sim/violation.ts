@@ -16,6 +16,10 @@ export type MetaInvariant =
   | 'fenced-leader'
   /** A leader change picked a broker that was not in the ISR before (no topic allows unclean election here). */
   | 'unclean-election'
+  /** An AlterPartition was answered OK though its sender does not lead the partition in that leader epoch. */
+  | 'stale-alter-accepted'
+  /** A broker was told shouldShutDown while it was unfenced or still led a partition. */
+  | 'shutdown-while-leading'
   /** The controller proposed records that replay refused: a command computed against the wrong image. */
   | 'records-refused'
   /** (6) After healing: live brokers unfenced, dead ones fenced in time, partitions led. */
