@@ -68,8 +68,10 @@ function check(error: controllerpb.IError | null | undefined): void {
   if (error?.code && error.code !== 'NONE') throw new CommandError(error.code, error.message ?? '');
 }
 
+/** Prints JSON, or the text view; an empty text view (no topics) prints nothing, not a blank line. */
 function print(args: ConnectionArgs, json: unknown, text: () => string): void {
-  console.log(args.json ? JSON.stringify(json) : text());
+  const out = args.json ? JSON.stringify(json) : text();
+  if (out !== '') console.log(out);
 }
 
 async function describeCluster(client: ControllerClient): Promise<controllerpb.IDescribeClusterResponse> {
