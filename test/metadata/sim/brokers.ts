@@ -18,6 +18,7 @@ export const BROKER_LINK_BASE = 32;
 const TOPICS_MAX = 10;
 const CLIENT_DELETE_RATE = 0.1;
 const CLIENT_GROW_RATE = 0.15;
+const UNCLEAN_TOPIC_RATE = 0.2;
 const PARTITIONS_MAX = 4;
 const REPLICATION_FACTOR_MAX = 3;
 /** A lifecycle request that failed (timeout, NOT_CONTROLLER without a hint) is retried this soon. */
@@ -241,7 +242,9 @@ export class Fleet {
 
   private newTopic(): Request {
     const r = this.world.random;
-    const req = { name: `t${this.client.seq + 1}`, numPartitions: 1 + r.int(PARTITIONS_MAX), replicationFactor: 1 + r.int(REPLICATION_FACTOR_MAX), assignments: null, configs: new Map<string, string>() };
+    // Some topics prefer availability to durability, which takes the unclean election path.
+    const configs = new Map<string, string>(r.chance(UNCLEAN_TOPIC_RATE) ? [['unclean.leader.election.enable', 'true']] : []);
+    const req = { name: `t${this.client.seq + 1}`, numPartitions: 1 + r.int(PARTITIONS_MAX), replicationFactor: 1 + r.int(REPLICATION_FACTOR_MAX), assignments: null, configs };
     return { kind: 'create-topic', req };
   }
 

@@ -12,6 +12,7 @@
 import type { MetadataChanges } from '../../../src/metadata/delta.js';
 import { findImageViolations, type MetadataImage, type PartitionRegistration, type TopicImage } from '../../../src/metadata/image.js';
 import { NO_LEADER, type PartitionIndex, type TopicId } from '../../../src/metadata/types.js';
+import { uncleanLeaderElection } from '../../../src/metadata/configs.js';
 import { metaFail } from './violation.js';
 
 const partitionName = (topic: TopicId, index: PartitionIndex): string => `${topic.slice(-4)}-${index}`;
@@ -86,7 +87,7 @@ export class MetaChecker {
         if (touched !== undefined && !touched.has(index)) continue;
         this.leaderInEpoch(node, id, index, p);
         const before = prev?.topicsById.get(id)?.partitions.get(index);
-        if (before !== undefined) this.transition(node, image.offset, partitionName(id, index), before, p);
+        if (before !== undefined) this.transition(node, image.offset, partitionName(id, index), before, p, uncleanLeaderElection(image, topic.name));
       }
     }
   }
@@ -99,12 +100,16 @@ export class MetaChecker {
     else if (seen !== p.leader) metaFail('one-leader-per-epoch', `${partitionName(topic, index)} leader epoch ${p.leaderEpoch}: leader ${seen} seen before, node ${node} has ${p.leader}`);
   }
 
-  /** (3) and clean elections, between two consecutive images of one node. */
-  transition(node: number, offset: number, where: string, before: PartitionRegistration, after: PartitionRegistration): void {
+  /**
+   * (3) and clean elections, between two consecutive images of one node. A topic that allows
+   * unclean election may take a leader from outside the ISR, which then is the whole ISR.
+   */
+  transition(node: number, offset: number, where: string, before: PartitionRegistration, after: PartitionRegistration, unclean = false): void {
     if (after.leaderEpoch < before.leaderEpoch || after.partitionEpoch < before.partitionEpoch) {
       metaFail('epoch-regressed', `node ${node} at offset ${offset}: ${where} went from leader epoch ${before.leaderEpoch} / partition epoch ${before.partitionEpoch} to ${after.leaderEpoch} / ${after.partitionEpoch}`);
     }
-    if (after.leader !== before.leader && after.leader !== NO_LEADER && !before.isr.includes(after.leader)) {
+    const dirty = after.leader !== before.leader && after.leader !== NO_LEADER && !before.isr.includes(after.leader);
+    if (dirty && !(unclean && after.isr.length === 1 && after.isr[0] === after.leader)) {
       metaFail('unclean-election', `node ${node} at offset ${offset}: ${where} elected ${after.leader}, not in the ISR [${before.isr.join(',')}] before (leader ${before.leader})`);
     }
   }
