@@ -1,4 +1,4 @@
-// The simulated brokers (ids 1..n, not raft members) and the client. A broker registers, then
+// The simulated brokers (ids 1..n, not raft members). A broker registers, then
 // heartbeats with the offset of the metadata image it holds, which it copies from some controller
 // every so often (so it lags, and may copy a lagging follower's). It is unfenced once caught up,
 // leads what its (possibly stale) image says it leads, and as leader asks to shrink or expand ISRs
@@ -9,18 +9,11 @@ import type { SeededRandom } from '../../../src/raft/core/random.js';
 import { EMPTY_IMAGE, type MetadataImage, type PartitionRegistration, type TopicImage } from '../../../src/metadata/image.js';
 import { type BrokerId, brokerEpoch, brokerId, incarnationId, leaderEpoch, partitionEpoch, type PartitionIndex } from '../../../src/metadata/types.js';
 import type { ControllerNode } from './controller-node.js';
-import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Request, type Rpc } from './events.js';
+import type { MetaEvent, Reply, Request, Rpc } from './events.js';
 import type { MetaParams } from './params.js';
 
 /** Brokers use these network link ids, apart from the controllers' 1..5. */
 export const BROKER_LINK_BASE = 32;
-/** The client stops creating topics at this many, so images stay small. */
-const TOPICS_MAX = 10;
-const CLIENT_DELETE_RATE = 0.1;
-const CLIENT_GROW_RATE = 0.15;
-const UNCLEAN_TOPIC_RATE = 0.2;
-const PARTITIONS_MAX = 4;
-const REPLICATION_FACTOR_MAX = 3;
 /** A lifecycle request that failed (timeout, NOT_CONTROLLER without a hint) is retried this soon. */
 const RETRY_MS = 20;
 
@@ -59,8 +52,6 @@ export class SimBroker {
 
 export class Fleet {
   readonly brokers: SimBroker[];
-  /** The client's view: topics it created (name -> partitions), where it sends, what it waits for. */
-  private readonly client = { topics: new Map<string, number>(), target: 1, seq: 0, awaiting: undefined as Request | undefined };
   crashes = 0;
   shutdowns = 0;
 
@@ -139,7 +130,6 @@ export class Fleet {
   }
 
   reply(r: Reply): void {
-    if (r.to === CLIENT_ENDPOINT) return this.clientReply(r);
     const b = this.current(r.to, r.incarnation);
     if (b === undefined) return;
     if (r.kind === 'alter-partition') return;
@@ -219,50 +209,5 @@ export class Fleet {
     if (outside.length === 0) return undefined;
     const add = outside[random.int(outside.length)] as BrokerId;
     return [...p.isr, add];
-  }
-
-  // ---- the client ---------------------------------------------------------------------------------
-
-  /** One admin request: mostly create a topic, sometimes delete one or add partitions to one. */
-  clientRequest(): void {
-    const r = this.world.random;
-    // The last request got no answer: its controller is down or cut off, try another.
-    if (this.client.awaiting !== undefined) this.client.target = this.randomController();
-    const names = [...this.client.topics.keys()];
-    const name = names[r.int(Math.max(1, names.length))];
-    const roll = r.float();
-    let request: Request;
-    if (name !== undefined && roll < CLIENT_DELETE_RATE) request = { kind: 'delete-topic', name };
-    else if (name !== undefined && roll < CLIENT_DELETE_RATE + CLIENT_GROW_RATE) request = { kind: 'create-partitions', req: { name, count: (this.client.topics.get(name) ?? 1) + 1 + r.int(2), assignments: null } };
-    else if (this.client.topics.size < TOPICS_MAX) request = this.newTopic();
-    else return;
-    this.client.awaiting = request;
-    this.world.send({ from: CLIENT_ENDPOINT, to: this.client.target, incarnation: 0, seq: ++this.client.seq, request });
-  }
-
-  private newTopic(): Request {
-    const r = this.world.random;
-    // Some topics prefer availability to durability, which takes the unclean election path.
-    const configs = new Map<string, string>(r.chance(UNCLEAN_TOPIC_RATE) ? [['unclean.leader.election.enable', 'true']] : []);
-    const req = { name: `t${this.client.seq + 1}`, numPartitions: 1 + r.int(PARTITIONS_MAX), replicationFactor: 1 + r.int(REPLICATION_FACTOR_MAX), assignments: null, configs };
-    return { kind: 'create-topic', req };
-  }
-
-  /** A request refused (NOT_CONTROLLER, too few unfenced brokers) is not retried; the next is a new one. */
-  private clientReply(r: Reply): void {
-    const request = this.client.awaiting;
-    if (r.seq !== this.client.seq || request === undefined) return;
-    this.client.awaiting = undefined;
-    if (r.error === 'NOT_CONTROLLER' && r.leaderHint > 0) {
-      // Straight to the controller named, as the controller client does.
-      this.client.target = r.leaderHint;
-      this.client.awaiting = request;
-      return this.world.send({ from: CLIENT_ENDPOINT, to: r.leaderHint, incarnation: 0, seq: ++this.client.seq, request });
-    }
-    if (r.error === 'NOT_CONTROLLER') this.client.target = this.randomController();
-    if (r.error !== undefined) return;
-    if (request.kind === 'create-topic') this.client.topics.set(request.req.name, request.req.numPartitions);
-    if (request.kind === 'delete-topic') this.client.topics.delete(request.name);
-    if (request.kind === 'create-partitions') this.client.topics.set(request.req.name, request.req.count);
   }
 }

@@ -2,6 +2,7 @@
 // state machine its committed entries replay into. Driven per the Ready contract with a
 // synchronous disk (the raft simulator covers asynchronous disks): persist, send, restore or apply,
 // advance. Raft-level invariants go through the raft simulator's Checker as it persists and applies.
+// (The raft simulator's SimNode applies its own 4-byte values; this is its twin for record batches.)
 import { MetadataStateMachine, type ApplyOutcome } from '../../../src/metadata/state-machine.js';
 import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { MetadataChanges } from '../../../src/metadata/delta.js';

@@ -3,7 +3,7 @@
 // registration's session starts once its records are applied; a heartbeat refreshes the session and
 // computes caughtUp when it arrives, then queues the command; a broker just unfenced triggers a
 // preferred-leader rebalance.
-import { brokerHeartbeat, createPartitions, createTopics, deleteTopics, electPreferredLeaders, registerBroker, type AlterPartitionRequest } from '../../../src/metadata/controller/index.js';
+import { brokerHeartbeat, createPartitions, createTopics, deleteTopics, electPreferredLeaders, registerBroker, type AlterPartitionRequest, type HeartbeatRequest, type RegisterBrokerRequest } from '../../../src/metadata/controller/index.js';
 import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { BrokerId, TopicId } from '../../../src/metadata/types.js';
 import { logIndex } from '../../../src/raft/core/types.js';
@@ -82,7 +82,7 @@ function jobFor(driver: ControllerDriver, rpc: Rpc, world: RequestWorld): Job {
   }
 }
 
-function registerJob(driver: ControllerDriver, id: BrokerId, world: RequestWorld, answer: (epoch: number, error: string | undefined) => void, req: Parameters<typeof registerBroker>[1]): Job {
+function registerJob(driver: ControllerDriver, id: BrokerId, world: RequestWorld, answer: (epoch: number, error: string | undefined) => void, req: RegisterBrokerRequest): Job {
   return job(
     `register ${id}`,
     (image) => {
@@ -102,7 +102,7 @@ function registerJob(driver: ControllerDriver, id: BrokerId, world: RequestWorld
 }
 
 /** The session is refreshed and caughtUp computed as the heartbeat arrives, as the real handler does. */
-function heartbeatJob(driver: ControllerDriver, req: Parameters<typeof brokerHeartbeat>[1], metadataOffset: number, world: RequestWorld, answer: (fields: ReplyFields) => void): Job {
+function heartbeatJob(driver: ControllerDriver, req: HeartbeatRequest, metadataOffset: number, world: RequestWorld, answer: (fields: ReplyFields) => void): Job {
   const known = driver.sessions.heartbeat(req.brokerId, req.brokerEpoch, world.nowMs);
   const image = driver.node.image;
   // The no-rearm driver starts sessions on first contact instead of at activation.

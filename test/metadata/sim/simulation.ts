@@ -19,6 +19,7 @@ import { Network } from '../../raft/sim/network.js';
 import { SimViolation } from '../../raft/sim/violation.js';
 import { BROKER_LINK_BASE, Fleet, type SimBroker } from './brokers.js';
 import { MetaChecker } from './checker.js';
+import { SimClient } from './client.js';
 import { ControllerNode, type NodeHooks } from './controller-node.js';
 import { ControllerDriver, type DriverWorld } from './driver.js';
 import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Rpc } from './events.js';
@@ -88,6 +89,7 @@ class MetaSimulation implements DriverWorld {
   readonly checker = new Checker();
   readonly meta = new MetaChecker();
   readonly fleet: Fleet;
+  private readonly client: SimClient;
   private readonly nemesis: MetaNemesis;
   private readonly queue = new EventQueue<MetaEvent>();
   private readonly trace: MetaTrace;
@@ -109,6 +111,7 @@ class MetaSimulation implements DriverWorld {
     this.trace = new MetaTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
     this.network = new Network(this.random, this.params.raft, (delayMs, e) => e.kind === 'deliver' && this.schedule(delayMs, e), () => this.now);
     this.fleet = new Fleet(this);
+    this.client = new SimClient(this);
     this.nemesis = new MetaNemesis(this);
     this.hooks = {
       checker: this.checker,
@@ -177,7 +180,7 @@ class MetaSimulation implements DriverWorld {
       case 'rpc':
         return this.arrive(e.rpc);
       case 'reply':
-        return this.network.isCut(e.reply.from, linkOf(e.reply.to)) ? this.note('lost: link cut') : this.fleet.reply(e.reply);
+        return this.receive(e.reply);
       case 'controller-timer':
         this.driverOf(e.node).timer(e.generation, (id, done) => fenceJob(id, this.bugs, done), (done) => rebalanceJob(done));
         return this.driverOf(e.node).drive();
@@ -221,6 +224,12 @@ class MetaSimulation implements DriverWorld {
     this.settle(node);
   }
 
+  private receive(reply: Reply): void {
+    if (this.network.isCut(reply.from, linkOf(reply.to))) return this.note('lost: link cut');
+    if (reply.to === CLIENT_ENDPOINT) this.client.reply(reply);
+    else this.fleet.reply(reply);
+  }
+
   private arrive(rpc: Rpc): void {
     const node = this.controllers[rpc.to - 1];
     if (node?.alive !== true) return this.note(`lost: c${rpc.to} is down`);
@@ -231,7 +240,7 @@ class MetaSimulation implements DriverWorld {
 
   private clientRequest(): void {
     if (!this.faultPhase) return;
-    this.fleet.clientRequest();
+    this.client.request();
     this.schedule(this.params.clientRequestMs, { kind: 'client-request' });
   }
 
