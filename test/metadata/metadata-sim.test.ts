@@ -14,7 +14,9 @@
 // `npm run sim:metadata -- --seeds 300 --bug no-activation-read` shows it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PartitionRegistration } from '../../src/metadata/image.js';
+import type { MetadataImage, PartitionRegistration, TopicImage } from '../../src/metadata/image.js';
+import { logIndex } from '../../src/raft/core/types.js';
+import { clusterOf, topicRequest, withTopics } from './controller-support.js';
 import { brokerId, leaderEpoch, partitionEpoch, partitionIndex, topicId } from '../../src/metadata/types.js';
 import { MetaChecker } from './sim/checker.js';
 import type { MetaPlantedBug } from './sim/params.js';
@@ -60,6 +62,7 @@ describe('metadata simulator', () => {
     assert.ok(mean((r) => r.stats.commands) >= 20, `mean commands per run ${mean((r) => r.stats.commands)}`);
     assert.ok(mean((r) => r.stats.leaderEpochs) >= 10, `mean leader epochs per run ${mean((r) => r.stats.leaderEpochs)}`);
     assert.ok(mean((r) => r.stats.brokerCrashes + r.stats.controllerCrashes) >= 5, 'mean crashes per run');
+    assert.ok(mean((r) => r.stats.snapshotsRestored) >= 0.3, `mean snapshots restored per run ${mean((r) => r.stats.snapshotsRestored)}`);
   });
 
   for (const hunt of HUNTS) {
@@ -112,6 +115,26 @@ describe('metadata simulator, its checker', () => {
     c.leaderInEpoch(1, topic, p0, part(1, [1, 2], 3, 5));
     c.leaderInEpoch(2, topic, p0, part(1, [1], 3, 6));
     assert.equal(violation(() => c.leaderInEpoch(3, topic, p0, part(2, [1, 2], 3, 7))), 'one-leader-per-epoch');
+  });
+
+  /** Two brokers, one topic of one partition on [1, 2] led by 1, as replay builds it. */
+  const sound = (): MetadataImage => withTopics(clusterOf([1, 2]), [topicRequest('t', 1, 2)]);
+  const withPartition = (image: MetadataImage, change: (p: PartitionRegistration) => PartitionRegistration): MetadataImage => {
+    const [t] = [...image.topicsById.values()] as [TopicImage];
+    const partitions = new Map([...t.partitions].map(([i, p]) => [i, change(p)]));
+    const topic: TopicImage = { ...t, partitions };
+    return { ...image, topicsById: new Map([[t.id, topic]]), topicsByName: new Map([[t.name, topic]]) };
+  };
+
+  test('images that differ at one offset, a fenced leader, or a leader outside the ISR are caught', () => {
+    const c = new MetaChecker();
+    const image = sound();
+    c.image(1, image, undefined);
+    assert.equal(violation(() => c.image(2, withPartition(image, (p) => ({ ...p, isr: [brokerId(1)] })), undefined)), 'image-divergence');
+    const fenced = { ...image, offset: logIndex(image.offset + 1), brokers: new Map([...image.brokers].map(([id, b]) => [id, { ...b, fenced: id === brokerId(1) }])) };
+    assert.equal(violation(() => new MetaChecker().image(1, fenced, undefined)), 'fenced-leader');
+    const outside = withPartition(image, (p) => ({ ...p, isr: [brokerId(2)] }));
+    assert.equal(violation(() => new MetaChecker().image(1, outside, undefined)), 'image-unsound');
   });
 
   test('epochs going down, or a leader from outside the ISR, are caught', () => {

@@ -32,6 +32,8 @@ export class ControllerNode {
   incarnation = 0;
   machine = new MetadataStateMachine({ log: silentLogger });
   applied = 0;
+  /** Snapshots received from a leader and restored, over all incarnations. */
+  snapshotsRestored = 0;
   /** The term of the last entry applied: a leader that applied one of its own term has caught up. */
   appliedTerm = 0;
   status: Status | undefined;
@@ -140,6 +142,7 @@ export class ControllerNode {
     if (snap === undefined) return;
     if (snap.meta.index <= this.applied) hooks.checker.fail('apply-order', `node ${this.id} was handed snapshot ${snap.meta.index} to restore but has applied ${this.applied}`);
     this.machine.restore(snap);
+    this.snapshotsRestored++;
     this.rethrow();
     this.applied = snap.meta.index;
     this.appliedTerm = snap.meta.term;

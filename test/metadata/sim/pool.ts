@@ -71,7 +71,7 @@ export function metaReplayCommand(seed: number, spec: MetaRunSpec): string {
 }
 
 function failedResult(seed: number, detail: string): MetaResult {
-  const stats: MetaStats = { events: 0, simMs: 0, activations: 0, commands: 0, leaderEpochs: 0, images: 0, topics: 0, fencedAtEnd: 0, controllerCrashes: 0, brokerCrashes: 0, shutdowns: 0, partitions: 0, livenessMs: 0 };
+  const stats: MetaStats = { events: 0, simMs: 0, activations: 0, commands: 0, leaderEpochs: 0, images: 0, snapshotsRestored: 0, topics: 0, fencedAtEnd: 0, controllerCrashes: 0, brokerCrashes: 0, shutdowns: 0, partitions: 0, livenessMs: 0 };
   return { seed, ok: false, violation: { invariant: 'exception', detail }, lastEvents: [], stats, traceHash: 0 };
 }
 

@@ -57,6 +57,7 @@ export interface MetaStats {
   readonly commands: number;
   readonly leaderEpochs: number;
   readonly images: number;
+  readonly snapshotsRestored: number;
   readonly topics: number;
   readonly fencedAtEnd: number;
   readonly controllerCrashes: number;
@@ -409,6 +410,7 @@ class MetaSimulation implements DriverWorld {
       commands: this.drivers.reduce((sum, d) => sum + d.committed, 0),
       leaderEpochs: this.meta.leaderEpochsSeen,
       images: this.meta.imagesChecked,
+      snapshotsRestored: this.controllers.reduce((sum, n) => sum + n.snapshotsRestored, 0),
       topics: image?.topicsById.size ?? 0,
       fencedAtEnd: image === undefined ? 0 : [...image.brokers.values()].filter((b) => b.fenced).length,
       controllerCrashes: this.nemesis.controllerCrashes,
