@@ -6,8 +6,8 @@
 // itself already guards (so no planted command bug can reach them).
 //
 // Measured on seeds 1..100 (6000 events a run): fence-keeps-leader and no-epoch-bump are caught by
-// 82% of seeds, pipeline by 57%, elect-outside-isr by 40%, no-rearm by 32%, alter-no-epoch-check by
-// 12%; each bound below is missed with a chance under 1e-5 at those rates, so a miss means
+// 86% of seeds, pipeline by 49%, elect-outside-isr by 39%, no-rearm by 33%, alter-no-epoch-check by
+// 25%; each bound below is missed with a chance under 1e-5 at those rates, so a miss means
 // detection got worse. A hunt stops at its first catch, so it costs far fewer seeds than its bound.
 // no-activation-read is caught by only 4% of seeds (11 of 300: a command must reach a new leader
 // in the few milliseconds before it applies its own first entry), too slow a hunt for this file:

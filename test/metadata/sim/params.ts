@@ -54,13 +54,13 @@ const pick = <T>(random: SeededRandom, options: readonly T[]): T => options[rand
 
 export function drawMetaParams(random: SeededRandom): MetaParams {
   const raft = { ...drawParams(random), learners: 0 };
-  const sessionTimeoutMs = pick(random, [300, 600, 1200]);
+  const sessionTimeoutMs = pick(random, [150, 300, 600, 1200]);
   return {
     raft,
     brokers: 3 + random.int(3),
     sessionTimeoutMs,
     heartbeatMs: Math.floor(sessionTimeoutMs / (3 + random.int(4))),
-    fetchMs: pick(random, [5, 20, 60, 150]),
+    fetchMs: pick(random, [5, 20, 60, 150, 400]),
     rpcTimeoutMs: 100 + random.int(200),
     alterPartitionMs: pick(random, [30, 80, 200]),
     clientRequestMs: pick(random, [100, 300, 800]),
