@@ -186,7 +186,8 @@ test('bad flags print the reason and the usage and exit 2, sending nothing', asy
 });
 
 test('no controller reachable: CONTROLLER_UNAVAILABLE, exit 1', async () => {
-  const r = await flotilla('topics', 'list', '--bootstrap-controller', follower.address, '--timeout-ms', '300');
+  const r = await flotilla('topics', 'list', '--bootstrap-controller', follower.address, '--timeout-ms', '1000');
   assert.equal(r.code, 1);
-  assert.match(r.err, /^flotilla: CONTROLLER_UNAVAILABLE: no active controller answered describeCluster within 300 ms \(last: controller 0: not the active controller\)\n$/);
+  // The last attempt's reason depends on timing (a NOT_CONTROLLER answer, or the deadline cutting an attempt short).
+  assert.match(r.err, /^flotilla: CONTROLLER_UNAVAILABLE: no active controller answered describeCluster within 1000 ms \(last: .+\)\n$/);
 });

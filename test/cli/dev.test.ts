@@ -30,7 +30,11 @@ test('flotilla dev: bootstrap lines, a working cluster, a clean stop on SIGTERM'
   createInterface({ input: dev.stdout! }).on('line', (line) => out.push(line));
   dev.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   try {
-    await waitUntil('the bootstrap lines of flotilla dev', () => out.some((l) => l.startsWith('bootstrap controllers: ')), DEV_DEADLINE_MS, 50);
+    const up = () => out.some((l) => l.startsWith('bootstrap controllers: '));
+    await waitUntil('the bootstrap lines of flotilla dev (or its exit)', () => up() || dev.exitCode !== null, DEV_DEADLINE_MS, 50).catch((error: Error) => {
+      throw new Error(`${error.message}\nstdout:\n${out.join('\n')}\nstderr:\n${err.slice(-4000)}`);
+    });
+    assert.ok(up(), `flotilla dev exited (${dev.exitCode}):\n${err.slice(-4000)}`);
     const servers = out.filter((l) => l.includes('bootstrap servers: '));
     assert.equal(servers.length, 1, out.join('\n'));
     assert.match(servers[0] ?? '', /^bootstrap servers: 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+( \(registered, but not served yet: the Kafka protocol listener arrives with the data plane\))?$/);
