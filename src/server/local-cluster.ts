@@ -17,12 +17,14 @@ import { ControllerClient } from '../metadata/controller-client.js';
 import { DataDirError, formatDataDir, randomClusterId, readMetaProperties } from '../metadata/data-dir.js';
 import { type NodeId, nodeId } from '../raft/core/types.js';
 import { freePort } from '../raft/kv/cluster.js';
+import { CONTROLLED_SHUTDOWN_MS_MAX } from './server.js';
 
 const CLI = fileURLToPath(new URL('../cli/flotilla.js', import.meta.url));
 export const BROKER_ONLY_ID_BASE = 101;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_DEADLINE_MS = 20_000;
-const TERMINATE_DEADLINE_MS = 20_000;
+/** A controlled shutdown may take CONTROLLED_SHUTDOWN_MS_MAX before the node stops anyway; then some slack. */
+const TERMINATE_DEADLINE_MS = CONTROLLED_SHUTDOWN_MS_MAX + 10_000;
 const START_ATTEMPTS_MAX = 3;
 /**
  * stop() signals twice: the first SIGTERM starts a controlled shutdown, which cannot finish once
@@ -84,7 +86,14 @@ interface Member {
   process: ChildProcess | undefined;
   ready: Promise<ReadyEvent> | undefined;
   readyEvent: ReadyEvent | undefined;
+  lastExit: NodeExit | undefined;
   stderrTail: string[];
+}
+
+/** How a node's last process ended. */
+export interface NodeExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export interface SpawnArgs {
@@ -103,7 +112,7 @@ export class LocalCluster {
     const controllers = options.controllers ?? 3;
     const combined = options.combined ?? true;
     const add = (id: NodeId, controller: boolean, broker: boolean) =>
-      this.members.set(id, { id, controller, broker, dataDir: join(baseDir, `node-${id}`), host: options.hostOf?.(id) ?? '127.0.0.1', ports: {}, process: undefined, ready: undefined, readyEvent: undefined, stderrTail: [] });
+      this.members.set(id, { id, controller, broker, dataDir: join(baseDir, `node-${id}`), host: options.hostOf?.(id) ?? '127.0.0.1', ports: {}, process: undefined, ready: undefined, readyEvent: undefined, lastExit: undefined, stderrTail: [] });
     for (let i = 1; i <= controllers; i++) add(nodeId(i), true, combined);
     for (let i = 0; i < (options.brokersOnly ?? 0); i++) add(nodeId(BROKER_ONLY_ID_BASE + i), false, true);
   }
@@ -173,6 +182,11 @@ export class LocalCluster {
 
   isRunning(id: NodeId): boolean {
     return this.member(id).process !== undefined;
+  }
+
+  /** How the node's last process ended (undefined: it never ended). */
+  lastExit(id: NodeId): NodeExit | undefined {
+    return this.member(id).lastExit;
   }
 
   stderrOf(id: NodeId): string {
@@ -268,8 +282,10 @@ export class LocalCluster {
       if (m.stderrTail.length > STDERR_TAIL_LINES) m.stderrTail.shift();
       this.options.onStderr?.(id, line);
     });
-    child.once('exit', () => {
-      if (m.process === child) m.process = undefined;
+    child.once('exit', (code, signal) => {
+      if (m.process !== child) return;
+      m.process = undefined;
+      m.lastExit = { code, signal };
     });
     m.ready = waitForReady(child, id, () => m.stderrTail.join('\n')).then((event) => (m.readyEvent = event));
     m.ready.catch(() => undefined); // observed by waitReady/restart; never an unhandled rejection

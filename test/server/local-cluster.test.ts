@@ -101,6 +101,14 @@ test('a killed node restarts from its data directory on its ports and unfences a
   assert.equal(described.code, 0, described.err);
 });
 
+test('a terminated node shuts down in a controlled way, exits 0, and restarts', async () => {
+  await cluster.terminate(nodeId(3));
+  assert.deepEqual(cluster.lastExit(nodeId(3)), { code: 0, signal: null }, cluster.stderrOf(nodeId(3)));
+  await cluster.restart(nodeId(3));
+  assert.equal(cluster.isRunning(nodeId(3)), true);
+  await cluster.waitBrokersUnfenced(CLUSTER_DEADLINE_MS);
+});
+
 test('stop() ends every process it started', async () => {
   const pids = cluster.ids().flatMap((id) => cluster.node(id).pid ?? []);
   assert.equal(pids.length, 4);
