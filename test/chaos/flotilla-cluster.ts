@@ -45,6 +45,8 @@ interface Member {
   readonly controller: boolean;
   readonly dataDir: string;
   process: ChildProcess | undefined;
+  /** Set by kill(): the next exit is ours, not a crash. */
+  exitExpected: boolean;
   readonly tail: string[];
   log: WriteStream | undefined;
 }
@@ -52,6 +54,8 @@ interface Member {
 export class FlotillaCluster {
   private readonly members = new Map<number, Member>();
   private readonly stderrListeners: Array<(id: number, line: string) => void> = [];
+  /** Nodes that exited without being killed here: `node N exited (code)`. */
+  readonly crashes: string[] = [];
   private agent: ChildProcess | undefined;
   private readonly pending = new Map<number, (answer: AgentAnswer) => void>();
   private seq = 0;
@@ -91,7 +95,7 @@ export class FlotillaCluster {
       const controller = id <= options.controllers;
       const dataDir = join(dir, `node-${id}`);
       await formatDataDir({ dataDir, clusterId, nodeId: nodeId(id), initialVoters: controller ? voters : [] });
-      cluster.members.set(id, { id, controller, dataDir, process: undefined, tail: [], log: undefined });
+      cluster.members.set(id, { id, controller, dataDir, process: undefined, exitExpected: false, tail: [], log: undefined });
     }
     return cluster;
   }
@@ -125,6 +129,7 @@ export class FlotillaCluster {
       env: { ...process.env, FLOTILLA_LOG_LEVEL: this.options.logLevel ?? 'info' },
     });
     m.process = child;
+    m.exitExpected = false;
     child.stdout?.resume(); // nothing after the ready line matters; never let the pipe fill up
     createInterface({ input: child.stderr! }).on('line', (line) => {
       m.log?.write(`${line}\n`);
@@ -134,6 +139,7 @@ export class FlotillaCluster {
     });
     child.once('exit', (code, signal) => {
       m.log?.write(`--- exit ${code ?? signal} ${new Date().toISOString()}\n`);
+      if (!m.exitExpected) this.crashes.push(`node ${id} exited (${code ?? signal}) without being killed`);
       if (m.process === child) m.process = undefined;
     });
     await waitForLine(child, /"event":"ready"/, READY_MS_MAX);
@@ -148,6 +154,7 @@ export class FlotillaCluster {
   async kill(id: number): Promise<void> {
     const child = this.running(id);
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    this.member(id).exitExpected = true;
     kill(child.pid!);
     await exited;
   }
@@ -162,10 +169,6 @@ export class FlotillaCluster {
 
   dataDir(id: number): string {
     return this.member(id).dataDir;
-  }
-
-  isRunning(id: number): boolean {
-    return this.member(id).process !== undefined;
   }
 
   private running(id: number): ChildProcess {
@@ -232,12 +235,14 @@ export class FlotillaCluster {
       const state = m.process === undefined ? 'not running' : `pid ${m.process.pid}`;
       return `--- node ${m.id} (${state}), last ${m.tail.length} stderr lines:\n${m.tail.join('\n')}`;
     });
-    return `${parts.join('\n')}\n--- full logs in ${this.dir}`;
+    const crashes = this.crashes.length === 0 ? '' : `--- crashes: ${this.crashes.join('; ')}\n`;
+    return `${crashes}${parts.join('\n')}\n--- full logs in ${this.dir}`;
   }
 
   /** Processes first (the agent, the nodes), then the namespaces; the directory unless `keepDir`. */
   async destroy(keepDir: boolean): Promise<void> {
     this.agent?.stdin?.end();
+    for (const m of this.members.values()) m.exitExpected = true;
     try {
       await this.net.destroy();
     } finally {

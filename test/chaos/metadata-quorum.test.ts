@@ -61,6 +61,7 @@ function scenario(name: string, body: (c: FlotillaCluster) => Promise<void>): vo
     try {
       cluster = await (creating ??= createCluster()); // once: a failed start fails every scenario
       await body(cluster);
+      assert.deepEqual(cluster.crashes, [], 'no node exits unless the test kills it');
     } catch (error) {
       failed = true;
       const detail = `\n=== history (last entries)\n${history.tail()}\n=== nodes\n${cluster?.report() ?? 'no cluster'}`;
