@@ -29,6 +29,8 @@ export interface ControllerClientOptions {
 const ATTEMPTS_MAX = 100;
 /** A DescribeCluster of a large image (100,000 partitions is about 6 MB). */
 const REPLY_BYTES_MAX = 256 * 1024 * 1024;
+const RECONNECT_BACKOFF_MS_MIN = 100;
+const RECONNECT_BACKOFF_MS_MAX = 1_000;
 /** Retries during a controller election stay frequent: there are only a few controllers to ask. */
 const BACKOFF_MS_MAX = 100;
 
@@ -37,11 +39,15 @@ export class ControllerClient {
   private readonly deadlineMs: number;
   private readonly attemptTimeoutMs: number;
   private leader: number | undefined;
+  /** Where the next search for the active controller starts: not always at the first, which may be down. */
+  private searchFrom = 0;
 
   /** `controllers`: id -> host:port of every controller's CONTROLLER listener. Id 0 and below are unnamed bootstrap addresses. */
   constructor(controllers: ReadonlyMap<number, string>, options: ControllerClientOptions = {}) {
     if (controllers.size === 0) throw new RangeError('a controller client needs at least one controller address');
-    const channel = { 'grpc.max_receive_message_length': REPLY_BYTES_MAX };
+    // grpc-js's default reconnect backoff grows to 120 s: a controller that comes back would stay
+    // unreachable from here long after it is up, and a broker would miss its session for it.
+    const channel = { 'grpc.max_receive_message_length': REPLY_BYTES_MAX, 'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_MS_MIN, 'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MS_MAX };
     for (const [id, address] of controllers) this.stubs.set(id, new ControllerGrpcClient(address, grpc.credentials.createInsecure(), channel) as unknown as Stub);
     this.deadlineMs = options.deadlineMs ?? 15_000;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 5_000;
@@ -58,7 +64,7 @@ export class ControllerClient {
     const giveUpAt = Date.now() + this.deadlineMs;
     let last = 'no controller tried';
     for (let attempt = 0; attempt < ATTEMPTS_MAX && Date.now() < giveUpAt; attempt++) {
-      const target = this.leader !== undefined && this.stubs.has(this.leader) ? this.leader : ids[attempt % ids.length];
+      const target = this.leader !== undefined && this.stubs.has(this.leader) ? this.leader : ids[this.searchFrom++ % ids.length];
       if (target === undefined) break;
       let response: ResponseOf<K>;
       try {

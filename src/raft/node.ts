@@ -588,6 +588,7 @@ export class RaftNode<R> {
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    this.log.info({ index: snapshot.meta.index, term: snapshot.meta.term, bytes: snapshot.data.length }, 'installing a snapshot from the leader');
     await this.stateMachine.restore(snapshot);
     this.applied = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
