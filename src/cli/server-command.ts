@@ -20,7 +20,9 @@ export function serverCommand<T>(y: Argv<T>): Argv<T> {
     'server',
     'run one node (broker, controller, or both) from a formatted data directory',
     (c) => {
-      let options = c.option('config', { type: 'string', describe: 'a server.properties file (Kafka\'s dotted names); flags override it' });
+      let options = c
+        .option('config', { type: 'string', describe: 'a server.properties file (Kafka\'s dotted names); flags override it' })
+        .option('stop-with-parent', { type: 'boolean', hidden: true, describe: 'stop when stdin closes: the supervising parent (LocalCluster) is gone' });
       for (const s of Object.values(SETTINGS)) options = options.option(s.flag, { type: 'string', describe: s.keys.join(' / ') });
       return options;
     },
@@ -62,6 +64,7 @@ async function runServer(args: Record<string, unknown>): Promise<void> {
   });
   process.stdout.write(`${JSON.stringify(readyEvent(config, server))}\n`);
   handleSignals(server, log);
+  if (args['stop-with-parent'] === true) stopWithParent(server, log);
 }
 
 /**
@@ -97,6 +100,18 @@ function handleSignals(server: FlotillaServer, log: Logger): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * The parent holds our stdin pipe; the kernel closes it however the parent ends, kill -9
+ * included, so a node never outlives the test or `flotilla dev` that started it.
+ */
+function stopWithParent(server: FlotillaServer, log: Logger): void {
+  process.stdin.once('close', () => {
+    log.warn('stdin closed: the parent process is gone; stopping');
+    server.stop().then(() => process.exit(0), (error: unknown) => exitFailed(log, error));
+  });
+  process.stdin.resume();
 }
 
 function exitFailed(log: Logger, error: unknown): void {

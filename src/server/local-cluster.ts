@@ -273,7 +273,8 @@ export class LocalCluster {
     const m = this.member(id);
     if (m.process) throw new Error(`node ${id} is already running (pid ${m.process.pid})`);
     const { command, args, env } = this.spawnArgs(id);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    // stdin is a pipe only we hold: if this process dies, the node sees it close and stops.
+    const child = spawn(command, [...args, '--stop-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     m.process = child;
     m.readyEvent = undefined;
     m.stderrTail = [];

@@ -1,6 +1,7 @@
 // `flotilla server` as an operator runs it: bad configuration and unformatted directories are
 // refused with the reason (exit 2); a one-node cluster from a server.properties file prints its
-// ready line, serves the admin commands, and exits 0 on SIGTERM.
+// ready line, serves the admin commands, and exits 0 on SIGTERM, or when a supervising parent's
+// stdin pipe closes.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -109,5 +110,18 @@ test('a one-node cluster from server.properties: ready line, admin commands, exi
     assert.equal(await exited(server), 0, err);
   } finally {
     if (server.exitCode === null) server.kill('SIGKILL');
+  }
+  // Again from the same directory, supervised: the node stops when its parent's stdin pipe closes.
+  const supervised = spawn(process.execPath, [CLI, 'server', '--config', file, '--data-dir', dataDir, '--stop-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'warn' } });
+  const lines: string[] = [];
+  createInterface({ input: supervised.stdout! }).on('line', (line) => lines.push(line));
+  supervised.stderr!.resume();
+  try {
+    await waitUntil('the supervised node to be ready', () => lines.length > 0 || supervised.exitCode !== null, SERVER_DEADLINE_MS, 20);
+    assert.match(lines[0] ?? '', /"event":"ready"/);
+    supervised.stdin!.end();
+    assert.equal(await exited(supervised), 0);
+  } finally {
+    if (supervised.exitCode === null) supervised.kill('SIGKILL');
   }
 });
