@@ -10,6 +10,7 @@ import { UsageError } from './errors.js';
 
 const NODES_DEFAULT = 3;
 const NODES_MAX = 9;
+const PARENT_POLL_MS = 1_000;
 
 export function devCommand<T>(y: Argv<T>): Argv<T> {
   return y.command(
@@ -36,6 +37,7 @@ async function runDev(nodes: number, dataDir: string | undefined): Promise<void>
   // Installed before the nodes start, so Ctrl-C during startup stops them too.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  watchParent(stop);
   try {
     await cluster.start();
     await cluster.waitBrokersUnfenced();
@@ -45,6 +47,18 @@ async function runDev(nodes: number, dataDir: string | undefined): Promise<void>
   }
   if (stopping) return;
   for (const line of summary(cluster, dataDir === undefined)) console.log(line);
+}
+
+/**
+ * `npm start` runs us under `sh -c`, and a SIGTERM to npm ends npm and the shell but never
+ * reaches us: we would go on running, reparented, with nobody left to stop us. So when our
+ * parent changes, stop as if signalled.
+ */
+function watchParent(stop: () => void): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, PARENT_POLL_MS).unref();
 }
 
 function summary(cluster: LocalCluster, temporary: boolean): string[] {
