@@ -15,6 +15,9 @@ import type { Endpoint } from '../metadata/records.js';
 import type { LogIndex } from '../raft/core/types.js';
 import type { Logger } from '../util/log.js';
 
+/** A controlled shutdown gives up after this many heartbeats in a row reach no controller. */
+export const SHUTDOWN_ATTEMPTS_UNANSWERED_MAX = 3;
+
 export type BrokerState = 'registering' | 'fenced' | 'unfenced' | 'shutting-down' | 'stopped';
 
 export interface BrokerLifecycleOptions {
@@ -35,6 +38,8 @@ export class BrokerLifecycle {
   private epochNow = -1;
   private timer: NodeJS.Timeout | undefined;
   private wantShutDown = false;
+  /** Heartbeats in a row that reached no controller. */
+  private unanswered = 0;
   private shutDownWaiters: Array<() => void> = [];
   private readonly listeners = new Set<(state: BrokerState) => void>();
 
@@ -98,8 +103,13 @@ export class BrokerLifecycle {
     try {
       if (this.stateNow === 'registering') await this.register();
       else await this.heartbeat();
+      this.unanswered = 0;
     } catch (error) {
       this.options.log.warn({ err: error, state: this.stateNow }, 'could not reach the active controller');
+      // With no controller to move leaderships, waiting longer helps nobody (Kafka gives up too).
+      if (this.wantShutDown && ++this.unanswered >= SHUTDOWN_ATTEMPTS_UNANSWERED_MAX) {
+        this.finishShutDown(`no controller answered ${this.unanswered} heartbeats; shutting down without moving leaderships`);
+      }
     }
     this.schedule(this.options.heartbeatIntervalMs);
   }
@@ -122,7 +132,7 @@ export class BrokerLifecycle {
     if (code === 'STALE_BROKER_EPOCH' || code === 'BROKER_ID_NOT_REGISTERED') {
       o.log.warn({ code, epoch: this.epochNow }, 'the controller no longer knows this registration; registering again');
       if (!this.wantShutDown) this.setState('registering');
-      else this.finishShutDown();
+      else this.finishShutDown('the controller no longer knows this registration; nothing to move');
       return;
     }
     if (this.failed(response.error, 'heartbeat')) return;
@@ -135,8 +145,9 @@ export class BrokerLifecycle {
     this.setState(next);
   }
 
-  private finishShutDown(): void {
-    this.options.log.info('controlled shutdown complete: this broker leads no partition');
+  private finishShutDown(giveUp?: string): void {
+    if (giveUp === undefined) this.options.log.info('controlled shutdown complete: this broker leads no partition');
+    else this.options.log.warn(giveUp);
     this.stop();
     for (const w of this.shutDownWaiters.splice(0)) w();
   }

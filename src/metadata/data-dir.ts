@@ -32,7 +32,11 @@ export class DataDirError extends Error {
 
 /** A new cluster id: a random UUID as 22 characters of URL-safe base64, like Kafka's. */
 export function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // As Kafka's Uuid.randomUuid: an id starting with '-' would read as a flag on a command line.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Kafka cluster ids are 16 bytes in URL-safe base64 without padding. */
