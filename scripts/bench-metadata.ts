@@ -2,7 +2,8 @@
 //
 // Measures the metadata quorum as real processes on this machine (a local 3-node combined
 // cluster, default flags unless noted) and reports:
-//   cold start          spawn of 3 nodes until every broker is registered and unfenced
+//   cold start          `flotilla dev` (npm start) until it prints its bootstrap servers; and spawn of
+//                       3 nodes until every broker is registered and unfenced
 //   idle RSS            per node, a few seconds after start
 //   create rate         partitions created per second (topics of 100 partitions, RF 3)
 //   controller failover kill -9 of the active controller until a CreateTopics succeeds (N rounds)
@@ -12,7 +13,9 @@
 //                       tail), controller failover
 // Every node runs with default flags except snapshots every 1 MiB of records (see coldStart).
 // Figures go to stdout; nothing is asserted (timing belongs here, not in tests).
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { ControllerClient } from '../src/metadata/controller-client.js';
@@ -64,6 +67,21 @@ let topicSeq = 0;
 async function createTopic(client: ControllerClient, partitions: number, replicationFactor: number): Promise<boolean> {
   const res = await client.call('createTopics', { topics: [{ name: `bench-${process.pid}-${topicSeq++}`, numPartitions: partitions, replicationFactor }] });
   return !res.error?.code && !res.topics?.[0]?.error?.code;
+}
+
+/** `flotilla dev` (what `npm start` runs, without npm's own start-up) until it prints its bootstrap servers. */
+async function devColdStart(): Promise<number> {
+  const started = performance.now();
+  const dev = spawn(process.execPath, ['dist/src/cli/flotilla.js', 'dev'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const lines = createInterface({ input: dev.stdout });
+    for await (const line of lines) if (/bootstrap servers:/.test(line)) return round(performance.now() - started);
+    throw new Error('bench: flotilla dev exited before printing its bootstrap servers');
+  } finally {
+    const exited = new Promise((resolve) => dev.once('exit', resolve));
+    dev.kill('SIGTERM');
+    await exited;
+  }
 }
 
 async function coldStart(): Promise<{ cluster: LocalCluster; ms: number }> {
@@ -150,6 +168,7 @@ async function main(): Promise<void> {
     .strict()
     .parse();
   const report: Record<string, unknown> = {};
+  report.devColdStartMs = await devColdStart();
   const { cluster, ms } = await coldStart();
   try {
     report.coldStartMs = ms;
