@@ -1,0 +1,165 @@
+// The primitive types against byte fixtures worked out from the protocol guide, round trips, and
+// bounds: a short or lying frame throws MalformedRequestError and never reads past its end.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MalformedRequestError } from '../../src/protocol/errors.js';
+import { readRequestHeader, writeRequestHeader } from '../../src/protocol/header.js';
+import { Reader } from '../../src/protocol/reader.js';
+import { Writer } from '../../src/protocol/writer.js';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+const written = (f: (w: Writer) => void) => {
+  const w = new Writer();
+  f(w);
+  return w.written.toString('hex');
+};
+const malformed = (f: () => unknown) => assert.throws(f, MalformedRequestError);
+
+describe('fixed-width integers', () => {
+  it('are big-endian and signed', () => {
+    assert.equal(written((w) => w.int8(-1).int16(258).int32(-2).uint32(0xffff_fffe).int64(-3n)), 'ff0102fffffffefffffffefffffffffffffffd');
+    const r = new Reader(hex('ff0102fffffffefffffffefffffffffffffffd'));
+    assert.deepEqual([r.int8(), r.int16(), r.int32(), r.uint32(), r.int64()], [-1, 258, -2, 0xffff_fffe, -3n]);
+    r.expectEnd('fixture');
+  });
+
+  it('throw instead of reading past the frame', () => {
+    malformed(() => new Reader(hex('0001')).int32());
+    malformed(() => new Reader(hex('')).int8());
+    malformed(() => new Reader(hex('00000000000000')).int64());
+  });
+});
+
+describe('varints', () => {
+  const unsigned: Array<[number, string]> = [[0, '00'], [1, '01'], [127, '7f'], [128, '8001'], [300, 'ac02'], [0xffff_ffff, 'ffffffff0f']];
+  for (const [value, bytes] of unsigned) {
+    it(`unsigned ${value} is ${bytes}`, () => {
+      assert.equal(written((w) => w.unsignedVarint(value)), bytes);
+      assert.equal(new Reader(hex(bytes)).unsignedVarint(), value);
+    });
+  }
+
+  const zigzag: Array<[number, string]> = [[0, '00'], [-1, '01'], [1, '02'], [-64, '7f'], [64, '8001'], [0x7fff_ffff, 'feffffff0f'], [-0x8000_0000, 'ffffffff0f']];
+  for (const [value, bytes] of zigzag) {
+    it(`zigzag ${value} is ${bytes}`, () => {
+      assert.equal(written((w) => w.varint(value)), bytes);
+      assert.equal(new Reader(hex(bytes)).varint(), value);
+    });
+  }
+
+  it('varlong zigzag over the whole int64 range', () => {
+    for (const v of [0n, -1n, 1n, 1n << 40n, -(1n << 63n), (1n << 63n) - 1n]) {
+      const w = new Writer().varlong(v);
+      assert.equal(new Reader(w.written).varlong(), v);
+    }
+    assert.equal(written((w) => w.varlong(-1n)), '01');
+    assert.equal(written((w) => w.varlong((1n << 63n) - 1n)), 'feffffffffffffffff01');
+  });
+
+  it('reject truncated and over-long encodings', () => {
+    malformed(() => new Reader(hex('80')).unsignedVarint());
+    malformed(() => new Reader(hex('ffffffffff01')).unsignedVarint());
+    malformed(() => new Reader(hex('ffffffff1f')).unsignedVarint());
+    malformed(() => new Reader(hex('ffffffffffffffffffff01')).varlong());
+  });
+});
+
+describe('strings and bytes', () => {
+  it('classic: int16 length, -1 for null', () => {
+    assert.equal(written((w) => w.string('ab').nullableString(null)), '00026162ffff');
+    const r = new Reader(hex('00026162ffff'));
+    assert.equal(r.string(), 'ab');
+    assert.equal(r.nullableString(), null);
+  });
+
+  it('compact: length + 1 as an unsigned varint, 0 for null', () => {
+    assert.equal(written((w) => w.compactString('ab').compactNullableString(null).compactString('')), '03616200' + '01');
+    const r = new Reader(hex('0361620001'));
+    assert.deepEqual([r.compactString(), r.compactNullableString(), r.compactString()], ['ab', null, '']);
+  });
+
+  it('UTF-8 lengths count bytes, not characters', () => {
+    assert.equal(written((w) => w.string('é')), '0002c3a9');
+    assert.equal(new Reader(hex('0002c3a9')).string(), 'é');
+  });
+
+  it('bytes and compact bytes', () => {
+    assert.equal(written((w) => w.bytes(hex('0a0b')).nullableBytes(null).compactBytes(hex('0c')).compactNullableBytes(null)), '000000020a0bffffffff020c00');
+    const r = new Reader(hex('000000020a0bffffffff020c00'));
+    assert.deepEqual([r.bytes().toString('hex'), r.nullableBytes(), r.compactBytes().toString('hex'), r.compactNullableBytes()], ['0a0b', null, '0c', null]);
+  });
+
+  it('a length past the frame or a null where one is not allowed is malformed', () => {
+    malformed(() => new Reader(hex('00056162')).string());
+    malformed(() => new Reader(hex('ffff')).string());
+    malformed(() => new Reader(hex('fffe')).nullableString());
+    malformed(() => new Reader(hex('0a61')).compactString());
+    malformed(() => new Reader(hex('00')).compactString());
+    malformed(() => new Reader(hex('7fffffff00')).bytes());
+    malformed(() => new Reader(hex('fffffffe')).nullableBytes());
+  });
+});
+
+describe('arrays', () => {
+  const int32 = (r: Reader) => r.int32();
+  const put = (w: Writer, n: number) => void w.int32(n);
+
+  it('classic: int32 count, -1 for null; compact: count + 1, 0 for null', () => {
+    assert.equal(written((w) => w.array([1, 2], put).nullableArray(null, put)), '000000020000000100000002ffffffff');
+    assert.equal(written((w) => w.compactArray([7], put).compactNullableArray(null, put)), '020000000700');
+    const r = new Reader(hex('000000020000000100000002ffffffff020000000700'));
+    assert.deepEqual([r.array(int32), r.nullableArray(int32), r.compactArray(int32), r.compactNullableArray(int32)], [[1, 2], null, [7], null]);
+  });
+
+  it('a count larger than the bytes left is rejected before any allocation', () => {
+    malformed(() => new Reader(hex('7fffffff')).array(int32));
+    malformed(() => new Reader(hex('ffffffff0f')).compactArray(int32));
+    malformed(() => new Reader(hex('fffffffe')).nullableArray(int32));
+    malformed(() => new Reader(hex('ffffffff')).array(int32));
+  });
+});
+
+describe('uuid and tagged fields', () => {
+  it('uuid is 16 raw bytes', () => {
+    const id = hex('00112233445566778899aabbccddeeff');
+    assert.equal(written((w) => w.uuid(id)), id.toString('hex'));
+    assert.equal(new Reader(id).uuid().toString('hex'), id.toString('hex'));
+    malformed(() => new Reader(id.subarray(0, 15)).uuid());
+  });
+
+  it('unknown tagged fields are read and skipped; we write an empty section', () => {
+    assert.equal(written((w) => w.emptyTaggedFields()), '00');
+    // two fields: tag 0 with 2 bytes, tag 5 with 1 byte, then an int8 after the section
+    const r = new Reader(hex('02 00 02 aabb 05 01 cc 2a'));
+    r.skipTaggedFields();
+    assert.equal(r.int8(), 42);
+  });
+
+  it('tagged fields out of order or longer than the frame are malformed', () => {
+    malformed(() => new Reader(hex('02 05 00 01 00')).skipTaggedFields());
+    malformed(() => new Reader(hex('01 00 09 aa')).skipTaggedFields());
+  });
+});
+
+describe('request header', () => {
+  it('v1: client id is a nullable string', () => {
+    const header = { apiKey: 3, apiVersion: 4, correlationId: 7, clientId: 'c' };
+    const bytes = '0003' + '0004' + '00000007' + '000163';
+    const w = new Writer();
+    writeRequestHeader(w, header, 1);
+    assert.equal(w.written.toString('hex'), bytes);
+    assert.deepEqual(readRequestHeader(new Reader(hex(bytes)), 1), header);
+  });
+
+  it('v2: client id stays a NON-compact nullable string, then tagged fields', () => {
+    const bytes = '0012' + '0003' + '00000001' + 'ffff' + '00';
+    assert.deepEqual(readRequestHeader(new Reader(hex(bytes)), 2), { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: null });
+    const r = new Reader(hex('0012000300000001' + '00026b63' + '01 00 01 ff'));
+    assert.equal(readRequestHeader(r, 2).clientId, 'kc');
+    r.expectEnd('header');
+  });
+
+  it('v0 has no client id', () => {
+    assert.deepEqual(readRequestHeader(new Reader(hex('0007000000000009')), 0), { apiKey: 7, apiVersion: 0, correlationId: 9, clientId: null });
+  });
+});
