@@ -1,0 +1,66 @@
+// One request frame (the bytes after the length prefix) to a typed request, and a typed response
+// to one frame (length prefix included). The table of what we serve is api-keys.ts; this file
+// only routes a key to its codec.
+import { apiRange, isSupported, requestHeaderVersion, responseHeaderVersion, API_KEYS } from './api-keys.js';
+import { decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRequest, type ApiVersionsResponse } from './apis/api-versions.js';
+import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './apis/metadata.js';
+import { readHeaderPrefix, readHeaderRest, writeResponseHeader, type RequestHeader } from './header.js';
+import { Reader } from './reader.js';
+import { Writer } from './writer.js';
+
+export type KafkaRequest =
+  | { readonly api: 'ApiVersions'; readonly header: RequestHeader; readonly body: ApiVersionsRequest }
+  | { readonly api: 'Metadata'; readonly header: RequestHeader; readonly body: MetadataRequest };
+
+export type KafkaResponse =
+  | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
+  | { readonly api: 'Metadata'; readonly body: MetadataResponse };
+
+/** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
+export type DecodedFrame =
+  | { readonly kind: 'request'; readonly request: KafkaRequest }
+  | { readonly kind: 'unsupported'; readonly apiKey: number; readonly apiVersion: number; readonly correlationId: number };
+
+/** Decodes a whole frame; throws MalformedRequestError on bad bytes, including trailing ones. */
+export function decodeRequestFrame(frame: Buffer): DecodedFrame {
+  const r = new Reader(frame);
+  const prefix = readHeaderPrefix(r);
+  const api = apiRange(prefix.apiKey);
+  if (api === undefined || !isSupported(prefix.apiKey, prefix.apiVersion)) return { kind: 'unsupported', ...prefix };
+  const header = readHeaderRest(r, prefix, requestHeaderVersion(api, prefix.apiVersion));
+  const request = decodeBody(r, header);
+  r.expectEnd(`${api.name} v${header.apiVersion}`);
+  return { kind: 'request', request };
+}
+
+function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
+  switch (header.apiKey) {
+    case API_KEYS.ApiVersions:
+      return { api: 'ApiVersions', header, body: decodeApiVersionsRequest(r, header.apiVersion) };
+    case API_KEYS.Metadata:
+      return { api: 'Metadata', header, body: decodeMetadataRequest(r, header.apiVersion) };
+    default:
+      throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
+  }
+}
+
+/** The response frame, length prefix first, in the header and body versions of the request's version. */
+export function encodeResponseFrame(apiVersion: number, correlationId: number, response: KafkaResponse): Buffer {
+  const api = apiRange(API_KEYS[response.api]);
+  if (api === undefined) throw new Error(`${response.api} is not in SUPPORTED_APIS`);
+  const w = new Writer().int32(0);
+  writeResponseHeader(w, correlationId, responseHeaderVersion(api, apiVersion));
+  encodeBody(w, apiVersion, response);
+  const frame = w.written;
+  frame.writeInt32BE(frame.length - 4, 0);
+  return Buffer.from(frame);
+}
+
+function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
+  switch (response.api) {
+    case 'ApiVersions':
+      return encodeApiVersionsResponse(w, version, response.body);
+    case 'Metadata':
+      return encodeMetadataResponse(w, version, response.body);
+  }
+}
