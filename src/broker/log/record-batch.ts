@@ -81,16 +81,16 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
 }
 
 /**
- * Reads and checks the header of the batch at `pos` whose bytes must lie within `buf[pos, end)`:
- * a whole header, a length that fits, magic 2, sane counts. The CRC is checked by `checkBatchCrc`,
- * which needs the whole batch.
+ * Reads and checks the header of the batch at `pos`, of which `availableBytes` remain in its buffer
+ * or file (a file walker holds only a chunk in `buf`, which must still contain the whole header): a
+ * length that fits, magic 2, sane counts. `checkBatchCrc` checks the CRC, which needs the whole batch.
  */
-export function checkBatchHeader(buf: Buffer, pos: number, end = buf.length): BatchHeader {
-  if (end - pos < BATCH_HEADER_BYTES) throw new CorruptRecordError(-1, pos, `${end - pos} bytes are too few for a batch header`);
+export function checkBatchHeader(buf: Buffer, pos: number, availableBytes = buf.length - pos): BatchHeader {
+  if (availableBytes < BATCH_HEADER_BYTES) throw new CorruptRecordError(-1, pos, `${availableBytes} bytes are too few for a batch header`);
   const h = readBatchHeader(buf, pos);
   const corrupt = (reason: string): CorruptRecordError => new CorruptRecordError(h.baseOffset, pos, reason);
   if (h.sizeBytes < BATCH_HEADER_BYTES) throw corrupt(`batch length ${h.sizeBytes - BATCH_LOG_OVERHEAD_BYTES} is below the header's`);
-  if (h.sizeBytes > end - pos) throw corrupt(`batch of ${h.sizeBytes} bytes runs past the ${end - pos} available`);
+  if (h.sizeBytes > availableBytes) throw corrupt(`batch of ${h.sizeBytes} bytes runs past the ${availableBytes} available`);
   if (h.magic !== MAGIC_V2) throw corrupt(`magic ${h.magic}, expected ${MAGIC_V2}`);
   if (h.lastOffsetDelta < 0 || h.recordCount < 0) throw corrupt(`lastOffsetDelta ${h.lastOffsetDelta}, recordCount ${h.recordCount}`);
   return h;
@@ -103,8 +103,8 @@ export function checkBatchCrc(buf: Buffer, pos: number, h: BatchHeader): void {
 }
 
 /** Header, length, magic and CRC of the batch at `pos`. */
-export function checkBatch(buf: Buffer, pos: number, end = buf.length): BatchHeader {
-  const h = checkBatchHeader(buf, pos, end);
+export function checkBatch(buf: Buffer, pos: number, availableBytes = buf.length - pos): BatchHeader {
+  const h = checkBatchHeader(buf, pos, availableBytes);
   checkBatchCrc(buf, pos, h);
   return h;
 }
