@@ -12,6 +12,10 @@ export class Writer {
     return this.buffer.subarray(0, this.length);
   }
 
+  /**
+   * Makes room for n bytes and returns where they go. Call it before touching this.buffer: it may
+   * replace the buffer, so `this.buffer.write(v, this.reserve(n))` would write into the old one.
+   */
   private reserve(n: number): number {
     if (this.length + n > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
@@ -24,7 +28,8 @@ export class Writer {
   }
 
   int8(v: number): this {
-    this.buffer.writeInt8(v, this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeInt8(v, at);
     return this;
   }
 
@@ -33,22 +38,26 @@ export class Writer {
   }
 
   int16(v: number): this {
-    this.buffer.writeInt16BE(v, this.reserve(2));
+    const at = this.reserve(2);
+    this.buffer.writeInt16BE(v, at);
     return this;
   }
 
   int32(v: number): this {
-    this.buffer.writeInt32BE(v, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeInt32BE(v, at);
     return this;
   }
 
   uint32(v: number): this {
-    this.buffer.writeUInt32BE(v, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeUInt32BE(v, at);
     return this;
   }
 
   int64(v: bigint): this {
-    this.buffer.writeBigInt64BE(v, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeBigInt64BE(v, at);
     return this;
   }
 
@@ -56,10 +65,12 @@ export class Writer {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new RangeError(`unsigned varint out of range: ${v}`);
     let rest = v;
     while (rest >= 0x80) {
-      this.buffer.writeUInt8((rest % 0x80) | 0x80, this.reserve(1));
+      const at = this.reserve(1);
+      this.buffer.writeUInt8((rest % 0x80) | 0x80, at);
       rest = Math.floor(rest / 0x80);
     }
-    this.buffer.writeUInt8(rest, this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeUInt8(rest, at);
     return this;
   }
 
@@ -71,10 +82,12 @@ export class Writer {
   varlong(v: bigint): this {
     let raw = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
     while (raw >= 0x80n) {
-      this.buffer.writeUInt8(Number(raw & 0x7fn) | 0x80, this.reserve(1));
+      const at = this.reserve(1);
+      this.buffer.writeUInt8(Number(raw & 0x7fn) | 0x80, at);
       raw >>= 7n;
     }
-    this.buffer.writeUInt8(Number(raw), this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeUInt8(Number(raw), at);
     return this;
   }
 

@@ -30,6 +30,16 @@ describe('fixed-width integers', () => {
   });
 });
 
+describe('writer growth', () => {
+  it('keeps every value written across buffer growth (a write that grows the buffer lands in the new one)', () => {
+    const w = new Writer();
+    for (let i = 0; i < 1000; i++) w.int8(i % 100).int16(i).int32(-i).int64(BigInt(i)).unsignedVarint(i * 1000).varlong(BigInt(-i));
+    const r = new Reader(w.written);
+    for (let i = 0; i < 1000; i++) assert.deepEqual([r.int8(), r.int16(), r.int32(), r.int64(), r.unsignedVarint(), r.varlong()], [i % 100, i, i === 0 ? 0 : -i, BigInt(i), i * 1000, BigInt(-i)]);
+    r.expectEnd('growth');
+  });
+});
+
 describe('varints', () => {
   const unsigned: Array<[number, string]> = [[0, '00'], [1, '01'], [127, '7f'], [128, '8001'], [300, 'ac02'], [0xffff_ffff, 'ffffffff0f']];
   for (const [value, bytes] of unsigned) {
