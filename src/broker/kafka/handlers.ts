@@ -1,0 +1,16 @@
+// Routes a decoded request to its handler. Handlers are pure over their RequestContext.
+import type { KafkaRequest, KafkaResponse } from '../../protocol/request.js';
+import { handleApiVersions } from './api-versions-handler.js';
+import type { RequestContext } from './context.js';
+import { handleMetadata } from './metadata-handler.js';
+
+export type RequestHandler = (request: KafkaRequest, context: RequestContext) => Promise<KafkaResponse> | KafkaResponse;
+
+export const handleRequest: RequestHandler = (request, context) => {
+  switch (request.api) {
+    case 'ApiVersions':
+      return { api: 'ApiVersions', body: handleApiVersions() };
+    case 'Metadata':
+      return { api: 'Metadata', body: handleMetadata(request.body, context) };
+  }
+};
