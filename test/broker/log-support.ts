@@ -23,7 +23,7 @@ export const epoch = (n: number): LeaderEpoch => n as LeaderEpoch;
 export function batch(count: number, timestamp = 1_000, valueBytes = 10, tag = 0): Buffer {
   const records = Array.from({ length: count }, (_, i) => ({
     timestamp: timestamp + i,
-    key: Buffer.from(`k${tag}-${i}`),
+    key: Buffer.from(`k${String(tag).padStart(4, '0')}-${String(i).padStart(4, '0')}`), // fixed width: same-shaped batches have equal sizes
     value: Buffer.alloc(valueBytes, (tag + i) % 251),
   }));
   return encodeBatch({ records });

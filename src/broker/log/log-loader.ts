@@ -64,8 +64,9 @@ async function recoverTail(seg: Segment, logger: Logger): Promise<void> {
   const bad = await seg.scan();
   if (bad !== undefined) {
     const droppedBytes = seg.sizeBytes - bad.position;
+    // seg.nextOffset: the scan stopped there, so it is the first offset lost (a torn header has none).
     logger.warn(
-      { file: seg.logFile, position: bad.position, offset: bad.error.offset, reason: bad.error.reason, droppedBytes },
+      { file: seg.logFile, position: bad.position, offset: seg.nextOffset, reason: bad.error.reason, droppedBytes },
       'truncating a torn or corrupt tail of the log',
     );
     await seg.truncateFile(bad.position);
