@@ -7,6 +7,7 @@
 // leaderships away first, as Kafka's does) and exits 0; a second one while that runs stops at once.
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
+import { withBoundPorts } from '../broker/kafka/serve.js';
 import { checkIdentity, readMetaProperties } from '../metadata/data-dir.js';
 import { CONTROLLER_LISTENER, INTERNAL_LISTENER, type Listener, type ServerConfig } from '../server/config.js';
 import { FlotillaServer } from '../server/server.js';
@@ -68,19 +69,21 @@ async function runServer(args: Record<string, unknown>): Promise<void> {
 }
 
 /**
- * The ready line: the gRPC listener with its bound port (port 0 is allowed for INTERNAL). The
- * Kafka listeners are configured but nothing serves them until the data plane lands, so the line
- * has no `kafka` field yet; when a server serves them, it lists their addresses there and
- * `flotilla dev` stops saying they are missing.
+ * The ready line: every listener with its bound port (port 0 is allowed for INTERNAL and the Kafka
+ * listeners), and `kafka`: the advertised addresses of the Kafka listeners this node serves, which
+ * `flotilla dev` prints as bootstrap servers (absent on a controller-only node).
  */
 function readyEvent(config: ServerConfig, server: FlotillaServer): Record<string, unknown> {
-  const address = (l: Listener) => `${l.host}:${isGrpc(l) ? server.grpcPort : l.port}`;
+  const bound = new Map(server.kafkaListeners.map((l) => [l.name, l.port]));
+  const address = (l: Listener) => `${l.host}:${isGrpc(l) ? server.grpcPort : (bound.get(l.name) ?? l.port)}`;
+  const kafka = withBoundPorts(config.advertisedListeners, server.kafkaListeners).filter((l) => bound.has(l.name)).map((l) => `${l.host}:${l.port}`);
   return {
     event: 'ready',
     nodeId: config.nodeId,
     clusterId: server.clusterId,
     roles: [...config.roles],
     listeners: Object.fromEntries(config.listeners.map((l) => [l.name, address(l)])),
+    ...(kafka.length > 0 ? { kafka } : {}),
   };
 }
 

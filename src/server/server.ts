@@ -4,9 +4,12 @@
 //               service shares the CONTROLLER listener with raft (as Kafka's CONTROLLER listener);
 //   broker:     registers and heartbeats with the active controller; a broker-only node follows
 //               the metadata log as a raft learner on its INTERNAL listener.
-// The Kafka protocol listeners and the data plane arrive with the broker's replica manager.
+// A broker also serves Kafka clients on its Kafka listeners (src/broker/kafka); the data plane
+// arrives with the broker's replica manager.
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import type { KafkaListener } from '../broker/kafka/listener.js';
+import { startKafkaListeners, withBoundPorts } from '../broker/kafka/serve.js';
 import { BrokerLifecycle } from '../broker/lifecycle.js';
 import { ControllerClient } from '../metadata/controller-client.js';
 import { controllerHandlers } from '../metadata/controller-handlers.js';
@@ -17,7 +20,7 @@ import { QuorumController } from '../metadata/quorum-controller.js';
 import type { Endpoint } from '../metadata/records.js';
 import { brokerId } from '../metadata/types.js';
 import { MetadataStateMachine, type ApplyOutcome } from '../metadata/state-machine.js';
-import { defaultRaftConfig, type NodeId } from '../raft/core/types.js';
+import { defaultRaftConfig, NO_NODE, type NodeId } from '../raft/core/types.js';
 import { GrpcTransport } from '../raft/grpc-transport.js';
 import { LevelRaftStorage } from '../raft/level-storage.js';
 import { RaftNode } from '../raft/node.js';
@@ -41,6 +44,8 @@ export class FlotillaServer {
     private readonly client: ControllerClient | undefined,
     private readonly log: Logger,
     private readonly cleanups: Array<() => void>,
+    /** The bound Kafka listeners (none on a controller-only node). */
+    readonly kafkaListeners: readonly KafkaListener[],
   ) {}
 
   /** The bound port of this node's gRPC listener (CONTROLLER or INTERNAL). */
@@ -97,12 +102,21 @@ export class FlotillaServer {
     }
     let broker: BrokerLifecycle | undefined;
     let client: ControllerClient | undefined;
+    let kafkaListeners: KafkaListener[] = [];
     if (config.roles.has('broker')) {
+      const view = { clusterId: meta.clusterId, image: () => metadata.image, controllerId: () => (node.leaderId() === NO_NODE ? -1 : node.leaderId()) };
+      kafkaListeners = await startKafkaListeners(config, view, log.child({ component: 'kafka' })).catch(async (error: unknown) => {
+        // A port in use: leave nothing running behind the error.
+        controller?.stop();
+        for (const c of cleanups) c();
+        await node.stop();
+        throw error;
+      });
       client = new ControllerClient(config.controllerQuorum, { deadlineMs: Math.max(1_000, config.brokerHeartbeatIntervalMs * 4), attemptTimeoutMs: Math.max(500, config.brokerHeartbeatIntervalMs * 2) });
       broker = new BrokerLifecycle({
         brokerId: id,
         clusterId: meta.clusterId,
-        endpoints: brokerEndpoints(config, transport.port),
+        endpoints: brokerEndpoints(config, transport.port, kafkaListeners),
         rack: config.rack,
         client,
         metadataOffset: () => node.appliedIndex(),
@@ -112,7 +126,7 @@ export class FlotillaServer {
       broker.start();
     }
     log.info({ roles: [...config.roles], grpcPort: transport.port, clusterId: meta.clusterId }, 'flotilla node started');
-    return new FlotillaServer(config, meta.clusterId, node, metadata, transport, controller, broker, client, log, cleanups);
+    return new FlotillaServer(config, meta.clusterId, node, metadata, transport, controller, broker, client, log, cleanups, kafkaListeners);
   }
 
   /** Moves this broker's leaderships away (bounded by CONTROLLED_SHUTDOWN_MS_MAX), then stops. */
@@ -130,6 +144,7 @@ export class FlotillaServer {
   }
 
   private async shutdown(): Promise<void> {
+    await Promise.all(this.kafkaListeners.map((l) => l.close()));
     this.broker?.stop();
     this.controller?.stop();
     for (const c of this.cleanups) c();
@@ -147,9 +162,9 @@ function grpcListener(config: ServerConfig): Listener {
 }
 
 /** What a broker registers: its Kafka listeners for clients, and INTERNAL for other nodes. */
-function brokerEndpoints(config: ServerConfig, grpcPort: number): Endpoint[] {
+function brokerEndpoints(config: ServerConfig, grpcPort: number, bound: readonly KafkaListener[]): Endpoint[] {
   const listen = grpcListener(config);
-  const kafka = config.advertisedListeners.filter((l) => l.name !== CONTROLLER_LISTENER && l.name !== INTERNAL_LISTENER);
+  const kafka = withBoundPorts(config.advertisedListeners, bound).filter((l) => l.name !== CONTROLLER_LISTENER && l.name !== INTERNAL_LISTENER);
   return [
     ...kafka.map((l) => ({ listener: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' as const })),
     { listener: INTERNAL_LISTENER, host: listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host, port: grpcPort, securityProtocol: 'PLAINTEXT' },
