@@ -101,6 +101,21 @@ describe('Kafka listener', () => {
     assert.equal(started, 5);
   });
 
+  it('stops reading a client that does not read its answers', async () => {
+    let handled = 0;
+    const topics = Array.from({ length: 20_000 }, (_, i) => ({ errorCode: 0, name: `topic-${i}`.padEnd(50, '.'), topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: 0 }));
+    const handler: RequestHandler = (request, context) => {
+      handled++;
+      const base = handleRequest(request, context);
+      return base instanceof Promise || base.api !== 'Metadata' ? base : { api: 'Metadata', body: { ...base.body, topics } };
+    };
+    const c = await client(await start({ handler }));
+    c.socket.pause();
+    c.send(Buffer.concat(Array.from({ length: 200 }, (_, id) => metadataFrame(4, id, ALL_TOPICS))));
+    await delay(300);
+    assert.ok(handled < 50, `handled ${handled} requests of 200 whose ~1 MB answers nobody reads`);
+  });
+
   it('closes a connection that announces a frame above the limit (or a negative size)', async () => {
     const l = await start({ frameBytesMax: 1024 });
     const big = await client(l);

@@ -3,6 +3,8 @@
 // slot until every earlier one has been written, since Kafka clients match responses to requests
 // by order as much as by correlation id.
 //
+// A client that does not read its answers stops being read once the socket's write buffer is full.
+//
 // A frame that is oversized or does not decode closes this connection with a logged reason, as
 // does a request for an API or version we do not serve (Kafka does the same), except ApiVersions,
 // which is answered with UNSUPPORTED_VERSION in the v0 format so that the client can fall back.
@@ -41,6 +43,7 @@ export class KafkaConnection {
       this.frames.push(chunk);
       this.drainFrames();
     });
+    socket.on('drain', () => this.drainFrames());
     socket.on('error', (error) => options.log.debug({ err: error }, 'kafka connection error'));
     socket.on('close', () => (this.closed = true));
   }
@@ -53,15 +56,20 @@ export class KafkaConnection {
     this.socket.destroy();
   }
 
+  /** A client that stops reading its answers fills our write buffer: stop reading its requests too. */
+  private blocked(): boolean {
+    return this.slots.length >= this.options.inFlightMax || this.socket.writableNeedDrain;
+  }
+
   private drainFrames(): void {
-    while (!this.closed && this.slots.length < this.options.inFlightMax) {
+    while (!this.closed && !this.blocked()) {
       const next = this.frames.next();
       if (next === undefined) break;
       if ('oversized' in next) return this.close('frame size out of bounds', { size: next.oversized, frameBytesMax: this.options.frameBytesMax });
       this.accept(next.frame);
     }
-    // Full pipeline: stop reading until a response goes out (TCP then holds the client back).
-    if (this.slots.length >= this.options.inFlightMax) this.socket.pause();
+    // Full pipeline or unread answers: stop reading until that clears (TCP then holds the client back).
+    if (this.blocked()) this.socket.pause();
     else this.socket.resume();
   }
 
