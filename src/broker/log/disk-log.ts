@@ -16,7 +16,7 @@ import { OffsetCheckpoint } from './checkpoint.js';
 import { LogError } from './errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, readEpochCheckpoint, writeEpochCheckpoint, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { loadSegments } from './log-loader.js';
-import { checkReadRange } from './memory-log.js';
+import { checkAppendFits, checkReadRange } from './memory-log.js';
 import { DEFAULT_LOG_CONFIG, type AppendResult, type LogConfig, type PartitionLog, type ReadResult, type TimestampOffset } from './partition-log.js';
 import { Segment, SEGMENT_BYTES_LIMIT } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
@@ -82,22 +82,16 @@ export class DiskPartitionLog implements PartitionLog {
 
   append(batches: Buffer, leaderEpoch: LeaderEpoch): Promise<AppendResult> {
     return this.#serial(async () => {
-      this.#checkFits(batches);
+      checkAppendFits(batches, this.config);
       return this.#store(batches, stampLeaderAppend(batches, this.logEndOffset, leaderEpoch));
     });
   }
 
   appendAsFollower(batches: Buffer): Promise<AppendResult> {
     return this.#serial(async () => {
-      this.#checkFits(batches);
+      checkAppendFits(batches, this.config);
       return this.#store(batches, checkFollowerAppend(batches, this.logEndOffset));
     });
-  }
-
-  #checkFits(buf: Buffer): void {
-    if (buf.length > this.config.segmentBytesMax) {
-      throw new LogError('RECORD_LIST_TOO_LARGE', `${buf.length} bytes exceed segmentBytesMax ${this.config.segmentBytesMax}`);
-    }
   }
 
   async #store(buf: Buffer, checked: CheckedAppend): Promise<AppendResult> {

@@ -44,11 +44,17 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   append(batches: Buffer, leaderEpoch: LeaderEpoch): Promise<AppendResult> {
-    return this.#serial(async () => this.#store(batches, stampLeaderAppend(batches, this.#end, leaderEpoch)));
+    return this.#serial(async () => {
+      checkAppendFits(batches, this.config);
+      return this.#store(batches, stampLeaderAppend(batches, this.#end, leaderEpoch));
+    });
   }
 
   appendAsFollower(batches: Buffer): Promise<AppendResult> {
-    return this.#serial(async () => this.#store(batches, checkFollowerAppend(batches, this.#end)));
+    return this.#serial(async () => {
+      checkAppendFits(batches, this.config);
+      return this.#store(batches, checkFollowerAppend(batches, this.#end));
+    });
   }
 
   #store(buf: Buffer, checked: CheckedAppend): AppendResult {
@@ -150,6 +156,13 @@ export class MemoryPartitionLog implements PartitionLog {
       if (this.#closed) throw new LogError('CLOSED', 'the log is closed');
       return fn();
     });
+  }
+}
+
+/** One append must fit in one segment, as in Kafka (a batch never spans segments). */
+export function checkAppendFits(buf: Buffer, config: LogConfig): void {
+  if (buf.length > config.segmentBytesMax) {
+    throw new LogError('RECORD_LIST_TOO_LARGE', `${buf.length} bytes exceed segmentBytesMax ${config.segmentBytesMax}`);
   }
 }
 
