@@ -65,8 +65,8 @@ function summary(cluster: LocalCluster, temporary: boolean): string[] {
   const ready = cluster.ids().map((id) => cluster.node(nodeId(id)).ready);
   const kafka = ready.flatMap((r) => r?.kafka ?? []);
   const served = ready.every((r) => (r?.kafka?.length ?? 0) > 0);
-  // Honest until the data plane lands: the PLAINTEXT ports are reserved and registered, but no
-  // process answers Kafka requests on them yet (the ready lines carry no `kafka` field).
+  // A node whose ready line lists no Kafka listener is not serving Kafka: say so rather than
+  // print addresses nobody answers on.
   const servers = served ? `bootstrap servers: ${kafka.join(',')}` : `bootstrap servers: ${cluster.bootstrapServers().join(',')} (registered, but not served yet: the Kafka protocol listener arrives with the data plane)`;
   const controllers = cluster.controllerAddresses().join(',');
   return [

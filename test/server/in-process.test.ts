@@ -56,7 +56,8 @@ class Cluster {
     const [host, port] = (controller ?? '127.0.0.1:0').split(':');
     const roles = new Set<Role>(controller ? ['broker', 'controller'] : ['broker']);
     const grpcListener = { name: controller ? 'CONTROLLER' : 'INTERNAL', host: host ?? '127.0.0.1', port: Number(port) };
-    const kafka = { name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id };
+    // Port 0: each broker's Kafka listener binds a free port and registers the bound one.
+    const kafka = { name: 'PLAINTEXT', host: '127.0.0.1', port: 0 };
     return {
       ...SERVER_DEFAULTS,
       nodeId: nodeId(id),
