@@ -1,9 +1,10 @@
 // DiskPartitionLog beyond the contract: segments and their files, index lookups on every boundary,
 // roll, retention, reopen and recovery from torn, flipped and corrupted bytes.
 import assert from 'node:assert/strict';
-import { open, readFile, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { CorruptCheckpointError } from '../../src/broker/log/checkpoint.js';
 import { DiskPartitionLog, RECOVERY_POINT_FILE } from '../../src/broker/log/disk-log.js';
 import { CorruptRecordError } from '../../src/broker/log/errors.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/broker/log/partition-log.js';
@@ -203,5 +204,13 @@ describe('DiskPartitionLog recovery', () => {
       const again = await openLog(dir);
       assert.deepEqual(again.epochEntries, [{ epoch: 1, startOffset: 0 }]);
       await again.close();
+    }));
+
+  test('a damaged epoch checkpoint fails the open instead of starting with no epochs', () =>
+    withTempDir(async (dir) => {
+      const log = await filled(dir, 4);
+      await log.close();
+      await writeFile(join(dir, 'leader-epoch-checkpoint'), '0\n3\n1 0\n');
+      await assert.rejects(openLog(dir), CorruptCheckpointError);
     }));
 });

@@ -51,7 +51,13 @@ export class DiskPartitionLog implements PartitionLog {
     // A missing or unreadable recovery point means nothing is known flushed: recover everything.
     const recovered = (await recoveryFile.read().catch(() => undefined)) ?? offset(0);
     const segments = await loadSegments({ dir, indexIntervalBytes: config.indexIntervalBytes, recoveryPoint: recovered, logger: log });
-    const epochs = new LeaderEpochCache(await readEpochCheckpoint(join(dir, LEADER_EPOCH_CHECKPOINT_FILE)));
+    let epochs: LeaderEpochCache;
+    try {
+      epochs = new LeaderEpochCache(await readEpochCheckpoint(join(dir, LEADER_EPOCH_CHECKPOINT_FILE)));
+    } catch (e) {
+      for (const s of segments) await s.close();
+      throw e;
+    }
     const end = segments.at(-1)!.nextOffset;
     const self = new DiskPartitionLog(dir, config, options.clockMs ?? systemClockMs, segments, epochs, offset(Math.min(recovered, end)));
     const cutEnd = epochs.truncateFromEnd(end);
