@@ -294,10 +294,13 @@ describe('RaftNode', () => {
   test('stop() rejects pending and later requests with STOPPED and is idempotent', async () => {
     const cluster = await Cluster.of(3);
     const leader = await cluster.waitLeader();
+    // Its term's empty entry committed first, so the wait below sees this proposal, not that entry.
+    await leader.propose(enc.encode('settled'));
     cluster.net.partition([[leader.id]]);
+    const lastBefore = leader.status().lastIndex;
     const inFlight = leader.propose(enc.encode('in flight'));
     // Wait until it is in the leader's log (proposed to the core), not just queued.
-    await waitUntil('the proposal to be appended', () => leader.status().lastIndex > leader.status().commit);
+    await waitUntil('the proposal to be appended', () => leader.status().lastIndex > lastBefore);
     await Promise.all([leader.stop(), leader.stop()]);
     const error = await rejection(inFlight);
     assert.equal(error.code, 'STOPPED');
