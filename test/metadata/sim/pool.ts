@@ -1,9 +1,9 @@
-// Runs many seeds of the metadata simulation on worker threads, one seed at a time per worker, as
-// the raft simulator's pool.ts does (which is bound to its own runSimulation). A seed that does not
-// finish within the time limit is reported as a hang and its worker replaced.
+// Runs many seeds of the metadata simulation on worker threads (test/support/seed-pool.ts). A seed
+// that does not finish within the time limit, or whose worker dies, is reported as an exception.
 //
 // This module is also the workers' entry point: loaded off the main thread, it serves seeds.
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
+import { runSeedsOnWorkers, serveSeeds } from '../../support/seed-pool.js';
 import type { MetaPlantedBug } from './params.js';
 import { META_EVENTS_DEFAULT, type MetaResult, type MetaStats, runMetaSimulation } from './simulation.js';
 
@@ -15,52 +15,9 @@ export interface MetaRunSpec {
   readonly bugs: readonly MetaPlantedBug[];
 }
 
-type ToWorker = { readonly seed: number };
-type FromWorker = { readonly result: MetaResult };
-
 /** Runs `seeds` on `jobs` workers; results come back sorted by seed. */
-export async function runMetaSeeds(seeds: readonly number[], spec: MetaRunSpec, jobs: number, secondsMax = META_SEED_SECONDS_MAX): Promise<MetaResult[]> {
-  const results: MetaResult[] = [];
-  let next = 0;
-  const take = (): number | undefined => (next < seeds.length ? seeds[next++] : undefined);
-  const lanes = Array.from({ length: Math.max(1, Math.min(jobs, seeds.length)) }, () => runLane(spec, secondsMax, take, (r) => results.push(r)));
-  await Promise.all(lanes);
-  return results.sort((a, b) => a.seed - b.seed);
-}
-
-function runLane(spec: MetaRunSpec, secondsMax: number, take: () => number | undefined, done: (r: MetaResult) => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let current = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const spawn = (): Worker => {
-      const w = new Worker(new URL(import.meta.url), { workerData: spec });
-      w.on('message', (m: FromWorker) => finished(m.result));
-      w.on('error', (e) => replace(failedResult(current, `the worker running the seed died: ${e.message}`)));
-      return w;
-    };
-    let worker = spawn();
-    const feed = (): void => {
-      const seed = take();
-      if (seed === undefined) {
-        void worker.terminate();
-        return resolve();
-      }
-      current = seed;
-      timer = setTimeout(() => replace(failedResult(seed, `the run did not finish within ${secondsMax}s (an endless loop?)`)), secondsMax * 1000);
-      worker.postMessage({ seed } satisfies ToWorker);
-    };
-    const finished = (result: MetaResult): void => {
-      clearTimeout(timer);
-      done(result);
-      feed();
-    };
-    const replace = (result: MetaResult): void => {
-      void worker.terminate();
-      worker = spawn();
-      finished(result);
-    };
-    feed();
-  });
+export function runMetaSeeds(seeds: readonly number[], spec: MetaRunSpec, jobs: number, secondsMax = META_SEED_SECONDS_MAX): Promise<MetaResult[]> {
+  return runSeedsOnWorkers(seeds, { worker: new URL(import.meta.url), spec, jobs, secondsMax, failed: (seed, _why, detail) => failedResult(seed, detail) });
 }
 
 /** The one command that replays `seed` as it ran under `spec`. */
@@ -75,12 +32,4 @@ function failedResult(seed: number, detail: string): MetaResult {
   return { seed, ok: false, violation: { invariant: 'exception', detail }, lastEvents: [], stats, traceHash: 0 };
 }
 
-function serve(): void {
-  const spec = workerData as MetaRunSpec;
-  parentPort?.on('message', (m: ToWorker) => {
-    const result = runMetaSimulation({ seed: m.seed, events: spec.events, bugs: spec.bugs });
-    parentPort?.postMessage({ result } satisfies FromWorker);
-  });
-}
-
-if (!isMainThread && parentPort !== null) serve();
+if (!isMainThread) serveSeeds((seed, spec: MetaRunSpec) => runMetaSimulation({ seed, events: spec.events, bugs: spec.bugs }));
