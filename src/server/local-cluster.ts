@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ControllerClient } from '../metadata/controller-client.js';
 import { DataDirError, formatDataDir, randomClusterId, readMetaProperties } from '../metadata/data-dir.js';
 import { type NodeId, nodeId } from '../raft/core/types.js';
-import { freePort } from '../raft/kv/cluster.js';
+import { freePort } from '../util/ports.js';
 import { CONTROLLED_SHUTDOWN_MS_MAX } from './server.js';
 
 const CLI = fileURLToPath(new URL('../cli/flotilla.js', import.meta.url));

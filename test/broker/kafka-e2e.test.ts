@@ -4,32 +4,15 @@
 // Metadata v4) and the KafkaJS admin client (ApiVersions v2, Metadata v6).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { ControllerClient } from '../../src/metadata/controller-client.js';
-import { formatDataDir, randomClusterId } from '../../src/metadata/data-dir.js';
-import { nodeId, type NodeId } from '../../src/raft/core/types.js';
-import { SERVER_DEFAULTS, type Role, type ServerConfig } from '../../src/server/config.js';
-import { FlotillaServer } from '../../src/server/server.js';
-import { silentLogger } from '../../src/util/log.js';
+import type { FlotillaServer } from '../../src/server/server.js';
+import { InProcessCluster } from '../support/in-process-cluster.js';
 import { waitUntil } from '../support/wait.js';
 
 const IDS = [1, 2, 3];
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function hasKcat(): Promise<boolean> {
   try {
@@ -46,43 +29,19 @@ interface KcatMetadata {
 }
 
 describe('Kafka clients against a 3-node cluster', { timeout: 120_000 }, () => {
-  const servers: FlotillaServer[] = [];
-  let dir: string;
-  let client: ControllerClient;
+  let cluster: InProcessCluster;
+  let servers: FlotillaServer[] = [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flotilla-kafka-e2e-'));
-    const quorum = new Map<NodeId, string>();
-    for (const id of IDS) quorum.set(nodeId(id), `127.0.0.1:${await freePort()}`);
-    const clusterId = randomClusterId();
-    for (const id of IDS) await formatDataDir({ dataDir: join(dir, `n${id}`), clusterId, nodeId: nodeId(id), initialVoters: [...quorum.keys()] });
-    const config = (id: number): ServerConfig => {
-      const [host, port] = (quorum.get(nodeId(id)) ?? '').split(':');
-      const kafka = { name: 'PLAINTEXT', host: '127.0.0.1', port: 0 };
-      return {
-        ...SERVER_DEFAULTS,
-        nodeId: nodeId(id),
-        roles: new Set<Role>(['broker', 'controller']),
-        controllerQuorum: quorum,
-        listeners: [kafka, { name: 'CONTROLLER', host: host ?? '127.0.0.1', port: Number(port) }],
-        advertisedListeners: [kafka],
-        dataDir: join(dir, `n${id}`),
-        brokerHeartbeatIntervalMs: 100,
-      };
-    };
-    servers.push(...(await Promise.all(IDS.map((id) => FlotillaServer.start(config(id), { log: silentLogger })))));
-    client = new ControllerClient(quorum, { deadlineMs: 20_000 });
+    cluster = await InProcessCluster.create({ controllers: IDS, config: { brokerHeartbeatIntervalMs: 100 } });
+    servers = await Promise.all(IDS.map((id) => cluster.start(id)));
     await waitUntil('three unfenced brokers', () => servers.every((s) => [...s.image.brokers.values()].filter((b) => !b.fenced).length === 3));
-    const created = await client.call('createTopics', { topics: [{ name: 'orders', numPartitions: 3, replicationFactor: 3 }] });
+    const created = await cluster.client.call('createTopics', { topics: [{ name: 'orders', numPartitions: 3, replicationFactor: 3 }] });
     assert.equal(created.topics?.[0]?.error ?? null, null);
     await waitUntil('every node has the topic', () => servers.every((s) => s.image.topicsByName.get('orders')?.partitions.size === 3));
   });
 
-  after(async () => {
-    client?.close();
-    await Promise.allSettled(servers.map((s) => s.stop()));
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(async () => cluster?.close());
 
   const bootstrap = () => servers.map((s) => `127.0.0.1:${s.kafkaListeners[0]?.port}`);
 

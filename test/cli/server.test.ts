@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatDataDir, randomClusterId } from '../../src/metadata/data-dir.js';
 import { nodeId } from '../../src/raft/core/types.js';
-import { freePort } from '../../src/raft/kv/cluster.js';
+import { freePort } from '../../src/util/ports.js';
 import { waitUntil } from '../support/wait.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/flotilla.js', import.meta.url));

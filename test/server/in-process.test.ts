@@ -4,121 +4,14 @@
 // fencing on session expiry with leaders moved inside the ISR, re-registration and preferred leader
 // rebalancing, controller failover with sessions re-armed, and controlled shutdown.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ControllerClient } from '../../src/metadata/controller-client.js';
 import type { RequestOf, ResponseOf } from '../../src/metadata/controller-service.js';
-import { formatDataDir, randomClusterId } from '../../src/metadata/data-dir.js';
 import { findImageViolations, type MetadataImage } from '../../src/metadata/image.js';
-import { nodeId, type NodeId } from '../../src/raft/core/types.js';
-import { SERVER_DEFAULTS, type Role, type ServerConfig } from '../../src/server/config.js';
-import { FlotillaServer } from '../../src/server/server.js';
-import { silentLogger } from '../../src/util/log.js';
+import { InProcessCluster } from '../support/in-process-cluster.js';
 import { waitUntil } from '../support/wait.js';
 
 const CONTROLLERS = [1, 2, 3];
 const BROKER_ONLY = 101;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-class Cluster {
-  readonly servers = new Map<number, FlotillaServer>();
-  readonly client: ControllerClient;
-
-  private constructor(readonly dir: string, readonly quorum: ReadonlyMap<NodeId, string>) {
-    this.client = new ControllerClient(quorum, { deadlineMs: 20_000 });
-  }
-
-  static async create(): Promise<Cluster> {
-    const dir = await mkdtemp(join(tmpdir(), 'flotilla-inproc-'));
-    const quorum = new Map<NodeId, string>();
-    for (const id of CONTROLLERS) quorum.set(nodeId(id), `127.0.0.1:${await freePort()}`);
-    const cluster = new Cluster(dir, quorum);
-    const clusterId = randomClusterId();
-    for (const id of [...CONTROLLERS, BROKER_ONLY]) {
-      await formatDataDir({ dataDir: join(dir, `n${id}`), clusterId, nodeId: nodeId(id), initialVoters: CONTROLLERS.includes(id) ? [...quorum.keys()] : [] });
-    }
-    return cluster;
-  }
-
-  config(id: number): ServerConfig {
-    const controller = this.quorum.get(nodeId(id));
-    const [host, port] = (controller ?? '127.0.0.1:0').split(':');
-    const roles = new Set<Role>(controller ? ['broker', 'controller'] : ['broker']);
-    const grpcListener = { name: controller ? 'CONTROLLER' : 'INTERNAL', host: host ?? '127.0.0.1', port: Number(port) };
-    // Port 0: each broker's Kafka listener binds a free port and registers the bound one.
-    const kafka = { name: 'PLAINTEXT', host: '127.0.0.1', port: 0 };
-    return {
-      ...SERVER_DEFAULTS,
-      nodeId: nodeId(id),
-      roles,
-      controllerQuorum: this.quorum,
-      listeners: [kafka, grpcListener],
-      advertisedListeners: [kafka],
-      dataDir: join(this.dir, `n${id}`),
-      brokerHeartbeatIntervalMs: 100,
-      brokerSessionTimeoutMs: 1_500,
-      leaderImbalanceCheckIntervalMs: 500,
-    };
-  }
-
-  async start(id: number): Promise<FlotillaServer> {
-    const server = await FlotillaServer.start(this.config(id), { log: silentLogger });
-    this.servers.set(id, server);
-    return server;
-  }
-
-  async stop(id: number, controlled = false): Promise<void> {
-    const server = this.servers.get(id);
-    this.servers.delete(id);
-    if (server) await (controlled ? server.controlledShutdown() : server.stop());
-  }
-
-  activeController(): FlotillaServer | undefined {
-    return [...this.servers.values()].find((s) => s.controller?.isActive === true);
-  }
-
-  /** The image on the active controller (committed state). */
-  image(): MetadataImage {
-    const active = this.activeController();
-    if (active === undefined) throw new Error('no active controller');
-    return active.image;
-  }
-
-  unfenced(): number[] {
-    return [...this.image().brokers.values()].filter((b) => !b.fenced).map((b) => b.id as number).sort((a, b) => a - b);
-  }
-
-  /** Every running node's image reached the active controller's offset and equals it. */
-  converged(): boolean {
-    const reference = this.image();
-    return [...this.servers.values()].every((s) => s.image.offset >= reference.offset && sameTopics(s.image, reference));
-  }
-
-  async close(): Promise<void> {
-    this.client.close();
-    await Promise.allSettled([...this.servers.values()].map((s) => s.stop()));
-    await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-function sameTopics(a: MetadataImage, b: MetadataImage): boolean {
-  return JSON.stringify(describeTopics(a)) === JSON.stringify(describeTopics(b));
-}
-
-function describeTopics(image: MetadataImage): unknown {
-  return [...image.topicsByName.values()].map((t) => [t.name, t.id, [...t.partitions.entries()]]);
-}
 
 function ledBy(image: MetadataImage, broker: number): number {
   let n = 0;
@@ -127,9 +20,10 @@ function ledBy(image: MetadataImage, broker: number): number {
 }
 
 describe('a metadata quorum of FlotillaServers in one process', { timeout: 120_000 }, () => {
-  let cluster: Cluster;
+  let cluster: InProcessCluster;
   before(async () => {
-    cluster = await Cluster.create();
+    // Short sessions so that fencing is quick to see.
+    cluster = await InProcessCluster.create({ controllers: CONTROLLERS, brokersOnly: [BROKER_ONLY], config: { brokerHeartbeatIntervalMs: 100, brokerSessionTimeoutMs: 1_500, leaderImbalanceCheckIntervalMs: 500 } });
     await Promise.all([...CONTROLLERS, BROKER_ONLY].map((id) => cluster.start(id)));
   });
   after(async () => cluster?.close());

@@ -1,8 +1,8 @@
 // Starts and controls a raft test cluster of real processes on loopback: format, start, kill -9,
 // restart from disk, stop. Only processes started here are ever signalled, by their pid.
+import { freePort } from '../../util/ports.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,18 +33,6 @@ interface Member {
   stderrTail: string[];
 }
 
-/** A TCP port free right now on loopback (the OS picks it; the cluster binds it moments later). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export class LocalKvCluster {
   readonly client: KvClient;
