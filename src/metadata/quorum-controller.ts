@@ -67,7 +67,7 @@ export class QuorumController {
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   private nextRebalanceMs = 0;
-  private fencing = new Set<BrokerId>();
+  private readonly fencing = new Set<BrokerId>();
   private learnerChange: Promise<void> | undefined;
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -170,11 +170,9 @@ export class QuorumController {
   }
 
   private deactivate(): void {
-    if (!this.active && this.timer === undefined) {
-      this.generation++;
-      return;
-    }
+    // A pending activation (its read still in flight) is cancelled by the new generation too.
     this.generation++;
+    if (!this.active) return;
     this.active = false;
     clearInterval(this.timer);
     this.timer = undefined;
