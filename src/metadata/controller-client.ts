@@ -27,7 +27,7 @@ export interface ControllerClientOptions {
 }
 
 const ATTEMPTS_MAX = 100;
-/** A DescribeCluster of a large image (100,000 partitions is about 6 MB). */
+/** A DescribeCluster of a large image (every partition of every topic). */
 const REPLY_BYTES_MAX = 256 * 1024 * 1024;
 const RECONNECT_BACKOFF_MS_MIN = 100;
 const RECONNECT_BACKOFF_MS_MAX = 1_000;
