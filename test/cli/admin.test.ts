@@ -1,23 +1,13 @@
 // The admin commands run as a user runs them (a child process), against fake controllers: what
 // they send, what they print (text as Kafka's tools, and --json), and how they fail.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { flotilla } from '../support/flotilla-cli.js';
 import { FakeController } from './fake-controller.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/flotilla.js', import.meta.url));
 let active: FakeController;
 let follower: FakeController;
 let bootstrap: string;
-
-function flotilla(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOTILLA_LOG_LEVEL: 'silent' } }, (error, out, err) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err });
-    });
-  });
-}
 
 const admin = (...args: string[]) => flotilla(...args, '--bootstrap-controller', bootstrap);
 

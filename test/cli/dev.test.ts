@@ -1,27 +1,14 @@
 // `flotilla dev` as a user runs it: it prints the bootstrap lines once every broker is unfenced,
 // the admin commands work against it, and SIGTERM stops every node and exits 0.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { CLI, flotilla, exited } from '../support/flotilla-cli.js';
 import { waitUntil } from '../support/wait.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/flotilla.js', import.meta.url));
 const DEV_DEADLINE_MS = 90_000;
-
-function flotilla(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOTILLA_LOG_LEVEL: 'silent' } }, (error, out, err) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err });
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
 
 test('flotilla dev: bootstrap lines, a working cluster, a clean stop on SIGTERM', { timeout: 3 * DEV_DEADLINE_MS }, async () => {
   const dev = spawn(process.execPath, [CLI, 'dev', '--nodes', '3'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'error' } });

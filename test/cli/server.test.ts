@@ -3,33 +3,20 @@
 // ready line, serves the admin commands, and exits 0 on SIGTERM, or when a supervising parent's
 // stdin pipe closes.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { formatDataDir, randomClusterId } from '../../src/metadata/data-dir.js';
 import { nodeId } from '../../src/raft/core/types.js';
 import { freePort } from '../../src/util/ports.js';
+import { CLI, flotilla, exited } from '../support/flotilla-cli.js';
 import { waitUntil } from '../support/wait.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/flotilla.js', import.meta.url));
 const SERVER_DEADLINE_MS = 60_000;
 let dir: string;
-
-function flotilla(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOTILLA_LOG_LEVEL: 'silent' } }, (error, out, err) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err });
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flotilla-server-cli-'));

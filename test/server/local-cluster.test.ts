@@ -2,24 +2,14 @@
 // start, register and unfence; the admin CLI creates and describes a topic through them; a
 // node restarts from its data directory; stop() leaves no process behind.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { nodeId } from '../../src/raft/core/types.js';
 import { LocalCluster } from '../../src/server/local-cluster.js';
+import { flotilla } from '../support/flotilla-cli.js';
 import { waitUntil } from '../support/wait.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/flotilla.js', import.meta.url));
 const CLUSTER_DEADLINE_MS = 60_000;
 let cluster: LocalCluster;
-
-function flotilla(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, FLOTILLA_LOG_LEVEL: 'silent' } }, (error, out, err) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err });
-    });
-  });
-}
 
 const admin = (...args: string[]) => flotilla(...args, '--bootstrap-controller', cluster.controllerAddresses().join(','));
 
