@@ -1,0 +1,85 @@
+// A leader's side of Kafka's Produce, per partition: check, append, and for acks=all wait in the
+// purgatory until the high-water mark passes the batch (Kafka's DelayedProduce).
+//
+// Checks, in Kafka's order: the partition exists and this broker leads it (and is not fenced); the
+// batches are well-formed (CORRUPT_MESSAGE), each within max.message.bytes (MESSAGE_TOO_LARGE); for
+// acks=all the ISR has at least min.insync.replicas members (NOT_ENOUGH_REPLICAS); an idempotent
+// producer's sequence fits (see producer state). The CRC is checked by the log's append.
+//
+// acks=all completes when the HW passes the last offset while this broker still leads in the epoch
+// it appended in. A leader that lost leadership (or learnt of a newer epoch from a follower) answers
+// NOT_LEADER_OR_FOLLOWER instead, so it never acknowledges a write the new leader may not have.
+import type { KafkaErrorName } from '../../metadata/errors.js';
+import { CorruptRecordError, LogError } from '../log/errors.js';
+import { BATCH_HEADER_BYTES, checkBatchHeader } from '../log/record-batch.js';
+import type { Partition } from './partition.js';
+import type { ReplicaManager } from './replica-manager.js';
+
+export type Acks = 0 | 1 | -1;
+
+export interface ProduceResult {
+  readonly error: KafkaErrorName;
+  readonly errorMessage?: string;
+  /** The first offset of the append (-1 on error). */
+  readonly baseOffset: number;
+  readonly logStartOffset: number;
+}
+
+const failed = (error: KafkaErrorName, errorMessage?: string, logStartOffset = -1): ProduceResult => ({ error, errorMessage, baseOffset: -1, logStartOffset });
+
+/**
+ * Produces `records` (RecordBatch v2 bytes from the request; modified in place) to partition
+ * `index` of `topic`. `deadlineMs` bounds an acks=all wait (then REQUEST_TIMED_OUT).
+ */
+export async function produceToPartition(rm: ReplicaManager, topic: string, index: number, records: Buffer | null, acks: Acks, deadlineMs: number): Promise<ProduceResult> {
+  const image = rm.currentImage;
+  const t = image?.topicsByName.get(topic);
+  if (t === undefined || !t.partitions.has(index as never)) return failed('UNKNOWN_TOPIC_OR_PARTITION');
+  const p = rm.partition(t.id, index);
+  if (p === undefined || !p.isActiveLeader || p.role.kind !== 'leader') return failed('NOT_LEADER_OR_FOLLOWER');
+  const invalid = checkSizes(records, rm.maxMessageBytes(topic));
+  if (invalid !== undefined) return failed(invalid.error, invalid.message, p.log.logStartOffset);
+  const minIsr = rm.minIsr(topic);
+  if (acks === -1 && p.role.state.isr.length < minIsr) {
+    return failed('NOT_ENOUGH_REPLICAS', `the ISR has ${p.role.state.isr.length} members, min.insync.replicas is ${minIsr}`, p.log.logStartOffset);
+  }
+  let appended;
+  try {
+    appended = await p.appendAsLeader(records!, minIsr);
+    if (rm.config.fsyncAlways && acks !== 0) await p.log.flush();
+  } catch (error) {
+    return appendFailure(error, p);
+  }
+  const done: ProduceResult = { error: 'NONE', baseOffset: appended.baseOffset, logStartOffset: p.log.logStartOffset };
+  if (acks !== -1) return done;
+  const stillLeading = () => p.isActiveLeader && p.leaderEpoch === appended.epoch;
+  const settled = () => !stillLeading() || p.highWatermark > appended.lastOffset;
+  const inTime = await rm.purgatory.waitFor([p], ['hw', 'role'], settled, deadlineMs - Date.now());
+  if (!inTime) return failed('REQUEST_TIMED_OUT', `the high-water mark did not reach offset ${appended.lastOffset + 1} in time`, p.log.logStartOffset);
+  if (!stillLeading()) return failed('NOT_LEADER_OR_FOLLOWER', 'leadership moved before the write was replicated', p.log.logStartOffset);
+  return done;
+}
+
+/** Walks the batch headers (not the CRCs: the append checks those) for shape and size. */
+function checkSizes(records: Buffer | null, maxMessageBytes: number): { error: KafkaErrorName; message: string } | undefined {
+  if (records === null || records.length < BATCH_HEADER_BYTES) return { error: 'CORRUPT_MESSAGE', message: 'no record batch' };
+  for (let pos = 0; pos < records.length; ) {
+    let size;
+    try {
+      size = checkBatchHeader(records, pos).sizeBytes;
+    } catch (error) {
+      if (error instanceof CorruptRecordError) return { error: 'CORRUPT_MESSAGE', message: error.message };
+      throw error;
+    }
+    if (size > maxMessageBytes) return { error: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes exceeds max.message.bytes ${maxMessageBytes}` };
+    pos += size;
+  }
+  return undefined;
+}
+
+function appendFailure(error: unknown, p: Partition): ProduceResult {
+  if (error instanceof CorruptRecordError) return failed('CORRUPT_MESSAGE', error.message, p.log.logStartOffset);
+  if (error instanceof LogError && error.code === 'RECORD_LIST_TOO_LARGE') return failed('RECORD_LIST_TOO_LARGE', error.message, p.log.logStartOffset);
+  if (error instanceof LogError && error.code === 'CLOSED') return failed('NOT_LEADER_OR_FOLLOWER', 'the partition is closing');
+  throw error;
+}

@@ -1,0 +1,289 @@
+// The replica manager turns metadata images into partition roles on this broker (Kafka's
+// ReplicaManager.applyDelta): a partition whose leader is this broker leads, one that lists this
+// broker among its replicas follows, one that no longer does (or whose topic is gone) is closed.
+//
+// It owns the partitions' logs, the follower fetchers, the ISR changes the leaders ask for, and the
+// high-water-mark checkpoints. Requests (Kafka's produce and fetch, the followers' gRPC fetch) are
+// served by the functions in produce.ts, consumer-fetch.ts and leader-fetch.ts over its partitions.
+//
+// Images are applied one at a time, in order; an image that arrives while one is being applied
+// waits, and only the newest waiting one is applied (each image is a whole state, not a change).
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { minInsyncReplicas, topicConfigNumber } from '../../metadata/configs.js';
+import type { MetadataImage, PartitionRegistration, TopicImage } from '../../metadata/image.js';
+import { NO_LEADER, type BrokerId, type LeaderEpoch, type PartitionEpoch, type PartitionIndex, type TopicId } from '../../metadata/types.js';
+import type { Logger } from '../../util/log.js';
+import { HighWatermarkCheckpoint } from '../log/checkpoint.js';
+import type { LogConfig, PartitionLog } from '../log/partition-log.js';
+import { offset } from '../log/types.js';
+import { FollowerFetchers, type ReplicaFetchClientFactory } from './follower-fetcher.js';
+import { Partition, type PartitionKey } from './partition.js';
+import { Purgatory } from './purgatory.js';
+
+export const partitionName = (topic: string, partition: number): string => `${topic}-${partition}`;
+
+/** Opens (creating if needed) the log in `dir`; DiskPartitionLog.open in a broker, a memory log in tests. */
+export type LogOpener = (dir: string, config: LogConfig) => Promise<PartitionLog>;
+
+/** Asks the controller to change a partition's ISR (AlterPartition). Resolves once answered. */
+export type AlterPartitionSender = (request: {
+  readonly topicId: TopicId;
+  readonly partition: PartitionIndex;
+  readonly leaderEpoch: LeaderEpoch;
+  readonly partitionEpoch: PartitionEpoch;
+  readonly newIsr: readonly BrokerId[];
+}) => Promise<{ readonly error?: string; readonly isr?: readonly BrokerId[] }>;
+
+export interface ReplicaManagerConfig {
+  /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
+  readonly replicaLagTimeMsMax: number;
+  /** replica.fetch.wait.max.ms: how long a follower's fetch may wait at the leader. */
+  readonly replicaFetchWaitMsMax: number;
+  /** replica.fetch.max.bytes (per partition) and replica.fetch.response.max.bytes. */
+  readonly replicaFetchPartitionBytesMax: number;
+  readonly replicaFetchResponseBytesMax: number;
+  /** log.flush on every leader append before acknowledging (`--fsync always`). */
+  readonly fsyncAlways: boolean;
+  /** How often leaders check their followers for ISR changes, and HWs are checkpointed. */
+  readonly isrCheckIntervalMs: number;
+  readonly hwCheckpointIntervalMs: number;
+}
+
+export const DEFAULT_REPLICA_CONFIG: ReplicaManagerConfig = Object.freeze({
+  replicaLagTimeMsMax: 30_000,
+  replicaFetchWaitMsMax: 500,
+  replicaFetchPartitionBytesMax: 1024 * 1024,
+  replicaFetchResponseBytesMax: 10 * 1024 * 1024,
+  fsyncAlways: false,
+  isrCheckIntervalMs: 1_000,
+  hwCheckpointIntervalMs: 5_000,
+});
+
+export interface ReplicaManagerOptions {
+  readonly self: BrokerId;
+  /** Partition logs live in `<logDir>/<topic>-<partition>`. */
+  readonly logDir: string;
+  readonly openLog: LogOpener;
+  readonly alterPartition: AlterPartitionSender;
+  readonly fetchClients: ReplicaFetchClientFactory;
+  /** This broker's registration epoch, sent with its fetches (-1 before it registered). */
+  readonly brokerEpoch: () => number;
+  readonly config?: Partial<ReplicaManagerConfig>;
+  readonly clockMs?: () => number;
+  readonly log: Logger;
+}
+
+const TOPIC_ID_FILE = 'partition.metadata';
+const HW_FILE = 'high-watermark-checkpoint';
+
+interface Hosted {
+  readonly partition: Partition;
+  readonly hwCheckpoint: HighWatermarkCheckpoint;
+  checkpointedHw: number;
+}
+
+export class ReplicaManager {
+  readonly config: ReplicaManagerConfig;
+  readonly purgatory = new Purgatory();
+  private readonly hosted = new Map<string, Hosted>();
+  private image: MetadataImage | undefined;
+  private applying: Promise<void> | undefined;
+  private nextImage: MetadataImage | undefined;
+  private readonly fetchers: FollowerFetchers;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly clockMs: () => number;
+  private stopped = false;
+
+  constructor(private readonly options: ReplicaManagerOptions) {
+    this.config = { ...DEFAULT_REPLICA_CONFIG, ...options.config };
+    this.clockMs = options.clockMs ?? Date.now;
+    this.fetchers = new FollowerFetchers({ self: options.self, brokerEpoch: options.brokerEpoch, clients: options.fetchClients, config: this.config, log: options.log });
+    this.timers.push(setInterval(() => this.checkIsrs(), this.config.isrCheckIntervalMs).unref());
+    this.timers.push(setInterval(() => void this.checkpointHws(), this.config.hwCheckpointIntervalMs).unref());
+  }
+
+  get self(): BrokerId {
+    return this.options.self;
+  }
+
+  /** The hosted replica of `topicId`/`partition`, if this broker has one. */
+  partition(topicId: TopicId, partition: number): Partition | undefined {
+    return this.hosted.get(`${topicId}:${partition}`)?.partition;
+  }
+
+  /** The image the roles were last set from. */
+  get currentImage(): MetadataImage | undefined {
+    return this.image;
+  }
+
+  /** min.insync.replicas of `topic` as of the newest applied image. */
+  minIsr(topic: string): number {
+    return this.image === undefined ? 1 : minInsyncReplicas(this.image, topic);
+  }
+
+  /** max.message.bytes of `topic`. */
+  maxMessageBytes(topic: string): number {
+    return this.image === undefined ? 1048588 : topicConfigNumber(this.image, topic, 'max.message.bytes');
+  }
+
+  /** Applies `image` after any image being applied; resolves when it (or a newer one) is applied. */
+  applyImage(image: MetadataImage): Promise<void> {
+    this.nextImage = image;
+    this.applying ??= this.drainImages().finally(() => (this.applying = undefined));
+    return this.applying;
+  }
+
+  private async drainImages(): Promise<void> {
+    while (this.nextImage !== undefined && !this.stopped) {
+      const image = this.nextImage;
+      this.nextImage = undefined;
+      try {
+        await this.apply(image);
+      } catch (error) {
+        this.options.log.error({ err: error, offset: image.offset }, 'applying a metadata image to the replicas failed');
+      }
+    }
+  }
+
+  private async apply(image: MetadataImage): Promise<void> {
+    const seen = new Set<string>();
+    for (const topic of image.topicsById.values()) {
+      for (const [index, registration] of topic.partitions) {
+        if (!registration.replicas.includes(this.options.self)) continue;
+        const id = `${topic.id}:${index}`;
+        seen.add(id);
+        await this.applyPartition(image, topic, index, registration);
+      }
+    }
+    for (const [id, h] of this.hosted) {
+      if (seen.has(id)) continue;
+      await this.removePartition(id, h, !image.topicsById.has(h.partition.key.topicId));
+    }
+    this.image = image;
+  }
+
+  private async applyPartition(image: MetadataImage, topic: TopicImage, index: PartitionIndex, reg: PartitionRegistration): Promise<void> {
+    const key: PartitionKey = { topicId: topic.id, topic: topic.name, partition: index };
+    const h = this.hosted.get(`${topic.id}:${index}`) ?? (await this.openPartition(key, image));
+    const p = h.partition;
+    if (reg.leader === this.options.self) {
+      const wasLeading = p.role.kind === 'leader' && p.role.epoch === reg.leaderEpoch;
+      if (!(await p.makeLeader(reg.leaderEpoch, reg.replicas, reg.isr))) return;
+      this.fetchers.remove(p);
+      p.advanceHwIfLeader(minInsyncReplicas(image, topic.name));
+      if (!wasLeading) this.options.log.info({ topic: topic.name, partition: index, epoch: reg.leaderEpoch, logEndOffset: p.log.logEndOffset, hw: p.highWatermark }, 'leading partition');
+      return;
+    }
+    if (reg.leader === NO_LEADER) {
+      // Offline: nobody to follow. Keep the log; a leader will appear in a later image.
+      if (await p.makeFollower(reg.leaderEpoch, NO_LEADER)) this.fetchers.remove(p);
+      return;
+    }
+    if (!(await p.makeFollower(reg.leaderEpoch, reg.leader))) return;
+    this.fetchers.follow(p, reg.leader, image);
+  }
+
+  private async openPartition(key: PartitionKey, image: MetadataImage): Promise<Hosted> {
+    const dir = join(this.options.logDir, partitionName(key.topic, key.partition));
+    await this.claimDir(dir, key.topicId);
+    const log = await this.options.openLog(dir, logConfigOf(image, key.topic));
+    const hwCheckpoint = new HighWatermarkCheckpoint(join(dir, HW_FILE));
+    const hw = (await hwCheckpoint.read().catch(() => undefined)) ?? offset(0);
+    const partition = new Partition(key, log, this.options.self, hw, this.clockMs);
+    const h: Hosted = { partition, hwCheckpoint, checkpointedHw: partition.highWatermark };
+    this.hosted.set(`${key.topicId}:${key.partition}`, h);
+    return h;
+  }
+
+  /**
+   * Makes `dir` the log directory of topic `topicId`: a directory left by a deleted topic of the
+   * same name (deleted while this broker was down) is removed first, so its records cannot reappear.
+   */
+  private async claimDir(dir: string, topicId: TopicId): Promise<void> {
+    const idFile = join(dir, TOPIC_ID_FILE);
+    const found = await readFile(idFile, 'utf8').catch(() => undefined);
+    const owner = found?.match(/^topic_id: (\S+)$/m)?.[1];
+    if (owner !== undefined && owner !== topicId) {
+      this.options.log.warn({ dir, owner, topicId }, 'removing the log of a deleted topic of the same name');
+      await rm(dir, { recursive: true, force: true });
+    }
+    await mkdir(dir, { recursive: true });
+    if (owner !== topicId) await writeFile(idFile, `version: 0\ntopic_id: ${topicId}\n`);
+  }
+
+  private async removePartition(id: string, h: Hosted, deleteLog: boolean): Promise<void> {
+    const p = h.partition;
+    this.hosted.delete(id);
+    this.fetchers.remove(p);
+    await p.makeNone();
+    await p.log.close();
+    const dir = join(this.options.logDir, partitionName(p.key.topic, p.key.partition));
+    if (deleteLog) await rm(dir, { recursive: true, force: true });
+    this.options.log.info({ topic: p.key.topic, partition: p.key.partition, deleted: deleteLog }, 'stopped hosting partition');
+  }
+
+  /** Every leader proposes the ISR change it needs, one AlterPartition in flight per partition. */
+  checkIsrs(): void {
+    const image = this.image;
+    if (image === undefined || this.stopped) return;
+    const now = this.clockMs();
+    for (const { partition: p } of this.hosted.values()) {
+      const r = p.role;
+      if (r.kind !== 'leader' || r.fenced) continue;
+      const change = r.state.isrChangeDue(p.log.logEndOffset, this.config.replicaLagTimeMsMax, now);
+      if (change === undefined) continue;
+      const reg = image.topicsById.get(p.key.topicId)?.partitions.get(p.key.partition);
+      if (reg === undefined || reg.leaderEpoch !== r.epoch) continue;
+      r.state.beginAlter(change.isr);
+      this.options.log.info({ topic: p.key.topic, partition: p.key.partition, kind: change.kind, isr: change.isr }, 'asking the controller to change the ISR');
+      const request = { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch: reg.partitionEpoch, newIsr: change.isr };
+      this.options.alterPartition(request).then(
+        (answer) => {
+          if (answer.error !== undefined) this.options.log.warn({ topic: p.key.topic, partition: p.key.partition, error: answer.error }, 'ISR change refused');
+          r.state.endAlter(answer.error === undefined ? answer.isr : undefined);
+          p.advanceHwIfLeader(this.minIsr(p.key.topic));
+        },
+        (error: unknown) => {
+          this.options.log.warn({ err: error, topic: p.key.topic, partition: p.key.partition }, 'ISR change not delivered');
+          r.state.endAlter();
+        },
+      );
+    }
+  }
+
+  /** Writes the HW of every partition whose HW moved since its last checkpoint. */
+  async checkpointHws(): Promise<void> {
+    for (const h of this.hosted.values()) {
+      const hw = h.partition.highWatermark;
+      if (hw === h.checkpointedHw) continue;
+      try {
+        await h.hwCheckpoint.write(hw);
+        h.checkpointedHw = hw;
+      } catch (error) {
+        this.options.log.warn({ err: error, topic: h.partition.key.topic, partition: h.partition.key.partition }, 'writing the high-water mark checkpoint failed');
+      }
+    }
+  }
+
+  /** Stops fetching and serving, checkpoints the HWs and closes every log. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.applying;
+    await this.fetchers.stop();
+    await this.checkpointHws();
+    for (const h of this.hosted.values()) {
+      await h.partition.makeNone();
+      await h.partition.log.close();
+    }
+    this.hosted.clear();
+  }
+}
+
+/** The log settings of `topic` from its configs (read once, when its log opens). */
+function logConfigOf(image: MetadataImage, topic: string): LogConfig {
+  const n = (key: string) => topicConfigNumber(image, topic, key);
+  return { segmentBytesMax: n('segment.bytes'), segmentAgeMsMax: n('segment.ms'), retentionMs: n('retention.ms'), retentionBytes: n('retention.bytes'), indexIntervalBytes: n('index.interval.bytes') };
+}
