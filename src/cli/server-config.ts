@@ -56,6 +56,10 @@ export const SETTINGS = {
   leaderImbalanceCheckIntervalSeconds: setting('leader-imbalance-check-interval-seconds', 'leader.imbalance.check.interval.seconds'),
   electionTimeoutMs: setting('controller-quorum-election-timeout-ms', 'controller.quorum.election.timeout.ms'),
   raftTickMs: setting('raft-tick-ms', 'raft.tick.ms'),
+  replicaLagTimeMsMax: setting('replica-lag-time-max-ms', 'replica.lag.time.max.ms'),
+  replicaFetchWaitMsMax: setting('replica-fetch-wait-max-ms', 'replica.fetch.wait.max.ms'),
+  fsync: setting('fsync', 'flotilla.fsync'),
+  autoCreateTopics: setting('auto-create-topics-enable', 'auto.create.topics.enable'),
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -168,12 +172,25 @@ function parseTiming(raw: RawOf, problems: string[]): Timing | undefined {
     leaderImbalanceCheckIntervalMs: secondsToMs(int('leaderImbalanceCheckIntervalSeconds', SERVER_DEFAULTS.leaderImbalanceCheckIntervalMs / 1000)),
     electionTimeoutMs: int('electionTimeoutMs', SERVER_DEFAULTS.electionTimeoutMs),
     raftTickMs: int('raftTickMs', SERVER_DEFAULTS.raftTickMs),
+    replicaLagTimeMsMax: int('replicaLagTimeMsMax', SERVER_DEFAULTS.replicaLagTimeMsMax),
+    replicaFetchWaitMsMax: int('replicaFetchWaitMsMax', SERVER_DEFAULTS.replicaFetchWaitMsMax, 0),
+    fsync: parseFsync(raw('fsync'), problems),
+    autoCreateTopics: parseBoolean(raw('autoCreateTopics'), SERVER_DEFAULTS.autoCreateTopics, problems),
   };
   if (Object.values(timing).some((v) => v === undefined)) return undefined;
   const t = timing as Timing;
   lessThan(raw, ['brokerHeartbeatIntervalMs', t.brokerHeartbeatIntervalMs], ['brokerSessionTimeoutMs', t.brokerSessionTimeoutMs], problems);
   lessThan(raw, ['raftTickMs', t.raftTickMs], ['electionTimeoutMs', t.electionTimeoutMs], problems);
+  lessThan(raw, ['replicaFetchWaitMsMax', t.replicaFetchWaitMsMax], ['replicaLagTimeMsMax', t.replicaLagTimeMsMax], problems);
   return t;
+}
+
+function parseFsync(r: Raw | undefined, problems: string[]): 'always' | 'never' | undefined {
+  if (r === undefined) return SERVER_DEFAULTS.fsync;
+  const text = r.text.toLowerCase();
+  if (text === 'always' || text === 'never') return text;
+  problems.push(`${r.label}: expected always or never, got "${r.text}"`);
+  return undefined;
 }
 
 const secondsToMs = (s: number | undefined): number | undefined => (s === undefined ? undefined : s * 1000);

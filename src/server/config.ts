@@ -53,6 +53,14 @@ export interface ServerConfig {
   readonly electionTimeoutMs: number;
   /** The raft clock: one tick every so many ms (flotilla only). */
   readonly raftTickMs: number;
+  /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
+  readonly replicaLagTimeMsMax: number;
+  /** replica.fetch.wait.max.ms: how long a follower's fetch waits at the leader for new records. */
+  readonly replicaFetchWaitMsMax: number;
+  /** `--fsync always`: the leader fsyncs before acknowledging; `never` (default): replication is the durability, as Kafka. */
+  readonly fsync: 'always' | 'never';
+  /** auto.create.topics.enable (off by default, unlike Kafka). */
+  readonly autoCreateTopics: boolean;
 }
 
 /** Defaults of everything but identity and addresses. See DEFAULTS_WHY in the README. */
@@ -68,4 +76,8 @@ export const SERVER_DEFAULTS = {
   leaderImbalanceCheckIntervalMs: 10_000,
   electionTimeoutMs: 400,
   raftTickMs: 50,
+  replicaLagTimeMsMax: 30_000,
+  replicaFetchWaitMsMax: 500,
+  fsync: 'never',
+  autoCreateTopics: false,
 } as const satisfies Partial<ServerConfig>;
