@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { MalformedRequestError } from '../../src/protocol/errors.js';
 import { readRequestHeader, writeRequestHeader } from '../../src/protocol/header.js';
 import { Reader } from '../../src/protocol/reader.js';
-import { Writer } from '../../src/protocol/writer.js';
+import { RAW_REF_COPY_BELOW_BYTES, Writer } from '../../src/protocol/writer.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const written = (f: (w: Writer) => void) => {
@@ -37,6 +37,75 @@ describe('writer growth', () => {
     const r = new Reader(w.written);
     for (let i = 0; i < 1000; i++) assert.deepEqual([r.int8(), r.int16(), r.int32(), r.int64(), r.unsignedVarint(), r.varlong()], [i % 100, i, i === 0 ? 0 : -i, BigInt(i), i * 1000, BigInt(-i)]);
     r.expectEnd('growth');
+  });
+});
+
+describe('writer references (rawRef, chunks, patchInt32)', () => {
+  const big = (fill: number) => Buffer.alloc(RAW_REF_COPY_BELOW_BYTES, fill);
+
+  it('appends a large buffer by reference: the same object is a chunk, between our own bytes', () => {
+    const records = big(0xab);
+    const w = new Writer().int32(0).int16(7).rawRef(records).int8(-1);
+    const chunks = w.chunks();
+    assert.equal(chunks.length, 3);
+    assert.equal(chunks[1], records);
+    assert.equal(chunks[0]!.toString('hex'), '000000000007');
+    assert.equal(chunks[2]!.toString('hex'), 'ff');
+    assert.equal(w.lengthBytes, 6 + records.length + 1);
+    assert.equal(w.written.toString('hex'), '000000000007' + records.toString('hex') + 'ff');
+    records[0] = 0x01;
+    assert.equal(w.written[6], 0x01, 'a reference sees later changes to the buffer');
+  });
+
+  it('copies a buffer under the threshold into the current chunk', () => {
+    const small = Buffer.alloc(RAW_REF_COPY_BELOW_BYTES - 1, 0xcd);
+    const w = new Writer().int8(1).rawRef(small).int8(2);
+    assert.equal(w.chunks().length, 1);
+    small[0] = 0;
+    assert.equal(w.written.toString('hex'), '01' + 'cd'.repeat(small.length) + '02');
+  });
+
+  it('back-to-back references make no empty chunks; nothing written is no chunks', () => {
+    assert.deepEqual(new Writer().chunks(), []);
+    const a = big(1);
+    const b = big(2);
+    const w = new Writer().rawRef(a).rawRef(b);
+    assert.deepEqual(w.chunks().map((c) => c === a || c === b), [true, true]);
+    assert.equal(w.lengthBytes, a.length + b.length);
+  });
+
+  it('patches an int32 in the first chunk, before or after a reference', () => {
+    const plain = new Writer().int32(0).int32(9);
+    plain.patchInt32(0, plain.lengthBytes - 4);
+    assert.equal(plain.written.toString('hex'), '00000004' + '00000009');
+    const records = big(0);
+    const w = new Writer().int32(0).int8(3).rawRef(records).int32(5);
+    w.patchInt32(0, w.lengthBytes - 4);
+    assert.equal(w.chunks()[0]!.readInt32BE(0), 1 + records.length + 4);
+    assert.equal(w.written.readInt32BE(0), w.lengthBytes - 4);
+    assert.equal(records[0], 0, 'the referenced buffer is untouched');
+  });
+
+  it('refuses to patch outside the first chunk or into a referenced buffer', () => {
+    const w = new Writer().int32(0).int8(1).rawRef(big(0)).int32(5);
+    assert.throws(() => w.patchInt32(2, 1), RangeError);
+    assert.throws(() => w.patchInt32(-1, 1), RangeError);
+    assert.throws(() => new Writer().rawRef(big(0)).patchInt32(0, 1), RangeError);
+    assert.throws(() => new Writer().int16(0).patchInt32(0, 1), RangeError);
+  });
+
+  it('keeps the sealed prefix intact when later writes grow the buffer', () => {
+    const records = big(0xee);
+    const w = new Writer().int32(0x01020304).rawRef(records);
+    for (let i = 0; i < 2000; i++) w.int32(i);
+    w.patchInt32(0, 42);
+    const r = new Reader(w.written);
+    assert.equal(r.int32(), 42);
+    assert.ok(r.uuid().every((b) => b === 0xee));
+    for (let i = 16; i < records.length; i++) r.int8();
+    for (let i = 0; i < 2000; i++) assert.equal(r.int32(), i);
+    r.expectEnd('grown writer');
+    assert.equal(w.chunks().reduce((n, c) => n + c.length, 0), w.lengthBytes);
   });
 });
 
