@@ -184,50 +184,67 @@ class LeaderFetcher {
   }
 
   private async handle(f: Fetching, epoch: LeaderEpoch, data: replicapb.IFetchPartitionData): Promise<void> {
-    const p = f.partition;
-    const error = data.error ?? '';
-    if (error === 'OFFSET_OUT_OF_RANGE') return void (await this.outOfRange(p, epoch, data));
-    if (error !== '') {
+    const outcome = await applyFetchedPartition(f.partition, epoch, data, this.options.log);
+    if (outcome === 'error') {
       // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH...: the metadata will move us on.
       f.retryAtMs = Date.now() + f.backoffMs;
       f.backoffMs = Math.min(BACKOFF_MS_MAX, f.backoffMs * 2);
-      return;
-    }
-    f.backoffMs = BACKOFF_MS_MIN;
-    if (data.divergingEpoch != null) return void (await this.diverged(p, epoch, data.divergingEpoch));
-    const bytes = data.records ?? new Uint8Array();
-    const records = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    await p.appendAsFollower(epoch, records, offset(data.highWatermark ?? 0));
-  }
-
-  /** The leader's log ends the epoch we last fetched earlier than we hold: cut our log there. */
-  private async diverged(p: Partition, epoch: LeaderEpoch, d: replicapb.DivergingEpoch.$Properties): Promise<void> {
-    const leaderEpoch = (d.epoch ?? -1) as LeaderEpoch;
-    const leaderEnd = offset(d.endOffset ?? 0);
-    let to: Offset;
-    if (leaderEpoch === -1) {
-      // The leader holds no epoch at or below ours: keep only what was committed.
-      to = p.highWatermark;
     } else {
-      const ours = p.log.endOffsetForEpoch(leaderEpoch);
-      to = ours.epoch === -1 ? leaderEnd : offset(Math.min(leaderEnd, ours.endOffset));
+      f.backoffMs = BACKOFF_MS_MIN;
     }
-    to = offset(Math.min(to, p.log.logEndOffset));
-    this.options.log.info({ topic: p.key.topic, partition: p.key.partition, epoch: leaderEpoch, leaderEnd, truncateTo: to }, 'follower diverged from the leader; truncating');
-    await p.truncateAsFollower(epoch, { truncateTo: to });
   }
+}
 
-  private async outOfRange(p: Partition, epoch: LeaderEpoch, data: replicapb.IFetchPartitionData): Promise<void> {
-    const leaderStart = offset(data.logStartOffset ?? 0);
-    const leaderEnd = offset(data.logEndOffset ?? 0);
-    const ours = p.log.logEndOffset;
-    if (ours < leaderStart) {
-      this.options.log.info({ topic: p.key.topic, partition: p.key.partition, ours, leaderStart }, 'the leader no longer has our fetch offset; restarting the log at its start');
-      await p.truncateAsFollower(epoch, { startAt: leaderStart });
-    } else if (ours > leaderEnd) {
-      this.options.log.warn({ topic: p.key.topic, partition: p.key.partition, ours, leaderEnd }, 'our log is longer than the leader\'s; truncating to its end');
-      await p.truncateAsFollower(epoch, { truncateTo: leaderEnd });
-    }
+/**
+ * What a follower does with the leader's answer for one partition it fetched at leader epoch
+ * `epoch`: append the records and take the HW, or truncate (divergence, offset out of range).
+ * Returns 'error' for an answer that must wait for new metadata. Shared with the replication
+ * simulator, which drives followers without the fetch loop.
+ */
+export async function applyFetchedPartition(p: Partition, epoch: LeaderEpoch, data: replicapb.IFetchPartitionData, log: Logger): Promise<'appended' | 'truncated' | 'error'> {
+  const error = data.error ?? '';
+  if (error === 'OFFSET_OUT_OF_RANGE') {
+    await outOfRange(p, epoch, data, log);
+    return 'truncated';
+  }
+  if (error !== '') return 'error';
+  if (data.divergingEpoch != null) {
+    await diverged(p, epoch, data.divergingEpoch, log);
+    return 'truncated';
+  }
+  const bytes = data.records ?? new Uint8Array();
+  const records = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  await p.appendAsFollower(epoch, records, offset(data.highWatermark ?? 0));
+  return 'appended';
+}
+
+/** The leader's log ends the epoch we last fetched earlier than we hold: cut our log there. */
+async function diverged(p: Partition, epoch: LeaderEpoch, d: replicapb.DivergingEpoch.$Properties, log: Logger): Promise<void> {
+  const leaderEpoch = (d.epoch ?? -1) as LeaderEpoch;
+  const leaderEnd = offset(d.endOffset ?? 0);
+  let to: Offset;
+  if (leaderEpoch === -1) {
+    // The leader holds no epoch at or below ours: keep only what was committed.
+    to = p.highWatermark;
+  } else {
+    const ours = p.log.endOffsetForEpoch(leaderEpoch);
+    to = ours.epoch === -1 ? leaderEnd : offset(Math.min(leaderEnd, ours.endOffset));
+  }
+  to = offset(Math.min(to, p.log.logEndOffset));
+  log.info({ topic: p.key.topic, partition: p.key.partition, epoch: leaderEpoch, leaderEnd, truncateTo: to }, 'follower diverged from the leader; truncating');
+  await p.truncateAsFollower(epoch, { truncateTo: to });
+}
+
+async function outOfRange(p: Partition, epoch: LeaderEpoch, data: replicapb.IFetchPartitionData, log: Logger): Promise<void> {
+  const leaderStart = offset(data.logStartOffset ?? 0);
+  const leaderEnd = offset(data.logEndOffset ?? 0);
+  const ours = p.log.logEndOffset;
+  if (ours < leaderStart) {
+    log.info({ topic: p.key.topic, partition: p.key.partition, ours, leaderStart }, 'the leader no longer has our fetch offset; restarting the log at its start');
+    await p.truncateAsFollower(epoch, { startAt: leaderStart });
+  } else if (ours > leaderEnd) {
+    log.warn({ topic: p.key.topic, partition: p.key.partition, ours, leaderEnd }, "our log is longer than the leader's; truncating to its end");
+    await p.truncateAsFollower(epoch, { truncateTo: leaderEnd });
   }
 }
 
