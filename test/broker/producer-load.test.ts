@@ -347,3 +347,22 @@ describe('which snapshots a load uses', () => {
     );
   });
 });
+
+test('a snapshot requested before a truncation is written before the truncation deletes above the cut', () =>
+  withTempDir(async (dir) => {
+    const log = new MemoryPartitionLog();
+    const store = new FileSnapshotStore(dir);
+    const manager = await ProducerStateManager.load(store, log, options);
+    for (let seq = 0; seq < 3; seq++) {
+      const buf = producerBatch({ producerId: 1, producerEpoch: 0, baseSequence: seq });
+      const v = manager.checkLeaderAppend(batchHeadersOf(buf));
+      assert.equal(v.kind, 'append');
+      if (v.kind === 'append') v.pending.commit(await log.append(buf, epoch(0)));
+    }
+    // Not awaited in between: the caller may fire a snapshot and then learn of a divergence.
+    const snapshot = manager.takeSnapshot(log.logEndOffset);
+    const truncation = manager.truncateTo(log, offset(1));
+    await Promise.all([snapshot, truncation]);
+    assert.deepEqual(await store.list(), []);
+    assert.equal(manager.endOffset, 1);
+  }));

@@ -14,10 +14,13 @@
 //   leave a snapshot describing batches the log no longer has, under an offset it will reach again.
 // - onLogStartOffsetIncremented after retention or DeleteRecords, to drop snapshots below it.
 // None of these may overlap a pending leader append; the caller serialises them per partition.
+// Their snapshot-store work runs in call order, so a snapshot requested before a truncation is
+// written before the truncation deletes what lies above the cut, never after it.
 import assert from 'node:assert/strict';
 import { logger as makeLogger, type Logger } from '../../util/log.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { BatchHeader } from '../log/record-batch.js';
+import { SerialQueue } from '../log/serial-queue.js';
 import { systemClockMs, type ClockMs, type Offset } from '../log/types.js';
 import type { ProducerEntry, ProducerId } from './append-rules.js';
 import { DEFAULT_PRODUCER_STATE_CONFIG, type ProducerStateConfig } from './limits.js';
@@ -33,6 +36,8 @@ export interface ProducerStateOptions {
 }
 
 export class ProducerStateManager {
+  readonly #io = new SerialQueue();
+
   private constructor(
     private readonly store: ProducerSnapshotStore,
     private readonly config: ProducerStateConfig,
@@ -93,31 +98,39 @@ export class ProducerStateManager {
     this.#assertIdle();
     assert.ok(at >= this.table.endOffset, `snapshot at ${at} below the state's end ${this.table.endOffset}`);
     const bytes = encodeSnapshot(at, this.table.entries());
-    await this.store.write(at, bytes);
+    await this.#io.run(() => this.store.write(at, bytes));
     this.logger.debug({ offset: at, producers: this.table.size, bytes: bytes.length }, 'wrote a producer snapshot');
   }
 
   /** The log no longer holds offsets below `logStart`: snapshots there are useless. Returns how many went. */
-  async onLogStartOffsetIncremented(logStart: Offset): Promise<number> {
-    const doomed = (await this.store.list()).filter((at) => at < logStart);
-    for (const at of doomed) await this.store.delete(at);
-    return doomed.length;
+  onLogStartOffsetIncremented(logStart: Offset): Promise<number> {
+    return this.#io.run(() => this.#deleteSnapshots((at) => at < logStart));
   }
 
   /** Truncates `log` to `to` (follower divergence) and rebuilds the state from what remains. */
-  async truncateTo(log: PartitionLog, to: Offset): Promise<LoadReport> {
+  truncateTo(log: PartitionLog, to: Offset): Promise<LoadReport> {
     this.#assertIdle();
-    for (const at of await this.store.list()) if (at > to) await this.store.delete(at);
-    await log.truncateTo(to);
-    return this.#reload(log);
+    return this.#io.run(async () => {
+      await this.#deleteSnapshots((at) => at > to);
+      await log.truncateTo(to);
+      return this.#reload(log);
+    });
   }
 
   /** Empties `log` to restart at `start` (a follower behind the leader's log start), and the state with it. */
-  async truncateFullyAndStartAt(log: PartitionLog, start: Offset): Promise<void> {
+  truncateFullyAndStartAt(log: PartitionLog, start: Offset): Promise<void> {
     this.#assertIdle();
-    for (const at of await this.store.list()) await this.store.delete(at);
-    await log.truncateFullyAndStartAt(start);
-    this.table = new ProducerStateTable(this.config, start);
+    return this.#io.run(async () => {
+      await this.#deleteSnapshots(() => true);
+      await log.truncateFullyAndStartAt(start);
+      this.table = new ProducerStateTable(this.config, start);
+    });
+  }
+
+  async #deleteSnapshots(doomed: (at: Offset) => boolean): Promise<number> {
+    const offsets = (await this.store.list()).filter(doomed);
+    for (const at of offsets) await this.store.delete(at);
+    return offsets.length;
   }
 
   /** Rebuilds the state from the snapshots and `log`, as load does. */
