@@ -42,6 +42,7 @@ class Reference {
   constructor(readonly config: ProducerStateConfig) {}
 
   verdict(headers: readonly BatchHeader[]): { kind: string; code?: string; offsets?: [number, number] } {
+    if (headers.some((h) => h.producerId >= 0 && h.baseSequence < 0)) return { kind: 'error', code: 'INVALID_RECORD' };
     const pending = new Map<number, { epoch: number; lastSeq: number }>();
     for (const h of headers) {
       if (h.producerId < 0) continue;
@@ -49,7 +50,6 @@ class Reference {
       const lastSeq = (h.baseSequence + h.lastOffsetDelta) % SEQ_SPACE;
       const dup = p !== undefined && p.epoch === h.producerEpoch ? p.batches.slice(-BATCHES_PER_PRODUCER_MAX).find((b) => b.firstSeq === h.baseSequence && b.lastSeq === lastSeq) : undefined;
       if (dup !== undefined) return { kind: 'duplicate', offsets: [dup.firstOffset, dup.lastOffset] };
-      if (h.baseSequence < 0) return { kind: 'error', code: 'INVALID_RECORD' };
       const s = pending.get(h.producerId) ?? (p === undefined ? undefined : { epoch: p.epoch, lastSeq: p.batches.at(-1)!.lastSeq });
       if (s !== undefined && h.producerEpoch < s.epoch) return { kind: 'error', code: 'INVALID_PRODUCER_EPOCH' };
       const expected = s === undefined ? h.baseSequence : h.producerEpoch > s.epoch ? 0 : (s.lastSeq + 1) % SEQ_SPACE;

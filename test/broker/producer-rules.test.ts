@@ -141,8 +141,11 @@ describe('a leader append', () => {
     assertAppended(w.produce(spec(2)));
   });
 
-  test('a negative sequence from an idempotent producer is INVALID_RECORD', () => {
-    assertError(new Leader().produce(spec(-1)), 'INVALID_RECORD');
+  test('a negative sequence from an idempotent producer is INVALID_RECORD, before any duplicate', () => {
+    const l = new Leader();
+    assertError(l.produce(spec(-1)), 'INVALID_RECORD');
+    assertAppended(l.produce(spec(0)));
+    assertError(l.produce(spec(0), spec(-1, 1, 0, PID + 1)), 'INVALID_RECORD');
   });
 
   test('batches without a producer id always pass and only move the end offset', () => {

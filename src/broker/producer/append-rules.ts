@@ -3,6 +3,7 @@
 // not transactional. Pure functions over immutable entries.
 //
 // For a batch of epoch e and sequences [first, last] from producer p, whose state is (E, lastSeq):
+//   first < 0                     INVALID_RECORD, checked for the whole request first
 //   p unknown                     append at any sequence (KIP-360: its state may have expired or
 //                                 been evicted; Kafka no longer answers UNKNOWN_PRODUCER_ID here)
 //   e == E, [first, last] equals one of the cached batches    duplicate: answer that batch's offsets
@@ -79,10 +80,18 @@ export function findDuplicate(entry: ProducerEntry | undefined, h: BatchHeader):
   return entry.batches.find((b) => b.firstSeq === h.baseSequence && b.lastSeq === lastSeq);
 }
 
+/**
+ * Why a batch of an idempotent producer is malformed, if it is: Kafka's LogValidator refuses a
+ * negative sequence before any producer state is consulted, for every batch of the request.
+ */
+export function checkBatchFields(h: BatchHeader): ProducerError | undefined {
+  if (h.baseSequence >= 0) return undefined;
+  return { code: 'INVALID_RECORD', message: `invalid sequence ${h.baseSequence} in a batch of producer ${h.producerId}` };
+}
+
 /** Why a leader must refuse `h` given the producer's state (undefined: unknown producer), if it must. */
 export function checkSequence(state: SequenceState | undefined, h: BatchHeader): ProducerError | undefined {
   const who = `producer ${h.producerId}`;
-  if (h.baseSequence < 0) return { code: 'INVALID_RECORD', message: `invalid sequence ${h.baseSequence} in a batch of ${who}` };
   if (state === undefined) return undefined;
   if (h.producerEpoch < state.producerEpoch) {
     return { code: 'INVALID_PRODUCER_EPOCH', message: `${who} epoch ${h.producerEpoch} is older than the last seen ${state.producerEpoch}` };

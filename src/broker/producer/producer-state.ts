@@ -19,6 +19,7 @@ import type { AppendResult } from '../log/partition-log.js';
 import { lastOffsetOf, type BatchHeader } from '../log/record-batch.js';
 import { offset, type Offset } from '../log/types.js';
 import {
+  checkBatchFields,
   checkSequence,
   findDuplicate,
   hasProducerId,
@@ -98,9 +99,11 @@ export class ProducerStateTable {
    */
   checkLeaderAppend(headers: readonly BatchHeader[]): AppendVerdict {
     assert.equal(this.#pending, undefined, 'a leader append is already pending on this partition');
+    const idempotent = headers.filter(hasProducerId);
+    const malformed = idempotent.map(checkBatchFields).find((e) => e !== undefined);
+    if (malformed !== undefined) return { kind: 'error', error: malformed };
     const updated = new Map<ProducerId, SequenceState>();
-    for (const h of headers) {
-      if (!hasProducerId(h)) continue;
+    for (const h of idempotent) {
       const committed = this.#producers.get(h.producerId);
       // Duplicates are sought among appended batches only: a pending one has no offsets to answer.
       const duplicate = findDuplicate(committed, h);
