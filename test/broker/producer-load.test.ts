@@ -17,7 +17,7 @@ import { loadProducerState } from '../../src/broker/producer/load.js';
 import { FileSnapshotStore, MemorySnapshotStore, type ProducerSnapshotStore } from '../../src/broker/producer/producer-snapshot.js';
 import { ProducerStateManager } from '../../src/broker/producer/producer-state-manager.js';
 import { ProducerStateTable, type AppendVerdict } from '../../src/broker/producer/producer-state.js';
-import { batchHeadersOf } from '../../src/broker/producer/replay.js';
+import { batchHeadersOf, replayLog } from '../../src/broker/producer/replay.js';
 import { SeededRandom } from '../../src/raft/core/random.js';
 import { silentLogger } from '../../src/util/log.js';
 import { epoch, withTempDir } from './log-support.js';
@@ -365,4 +365,28 @@ test('a snapshot requested before a truncation is written before the truncation 
     await Promise.all([snapshot, truncation]);
     assert.deepEqual(await store.list(), []);
     assert.equal(manager.endOffset, 1);
+  }));
+
+test('replaying the log in chunks of any size gives the same state', () =>
+  withTempDir(async (dir) => {
+    const rnd = new SeededRandom(7);
+    const logs: PartitionLog[] = [new MemoryPartitionLog(LOG_CONFIG), await DiskPartitionLog.open(dir, { config: LOG_CONFIG, logger: silentLogger })];
+    const nextSeq = [0, 0, 0];
+    for (let i = 0; i < 60; i++) {
+      const producerId = rnd.int(3);
+      const records = 1 + rnd.int(4);
+      const buf = producerBatch({ producerId, producerEpoch: 0, baseSequence: nextSeq[producerId]!, records });
+      nextSeq[producerId]! += records;
+      for (const log of logs) await log.append(Buffer.from(buf), epoch(0));
+    }
+    for (const log of logs) {
+      const whole = new ProducerStateTable(CONFIG);
+      assert.equal(await replayLog(whole, log, offset(0)), 60);
+      for (const readBytesMax of [1, 150, 1_000]) {
+        const chunked = new ProducerStateTable(CONFIG);
+        assert.equal(await replayLog(chunked, log, offset(0), readBytesMax), 60);
+        assertSameEntries(chunked.entries(), whole.entries(), `chunks of ${readBytesMax} bytes`);
+      }
+      await log.close();
+    }
   }));

@@ -24,13 +24,14 @@ export function batchHeadersOf(buf: Buffer): BatchHeader[] {
 }
 
 /**
- * Applies every batch of `log` from `from` to its end to `table`, reading a bounded chunk at a time;
- * returns the number of batches applied. The log must not change meanwhile (the replica is loading).
+ * Applies every batch of `log` from `from` to its end to `table`, reading at most `readBytesMax` at
+ * a time (or one whole batch, if larger); returns the number of batches applied. The log must not
+ * change meanwhile (the replica is loading).
  */
-export async function replayLog(table: ProducerStateTable, log: PartitionLog, from: Offset): Promise<number> {
+export async function replayLog(table: ProducerStateTable, log: PartitionLog, from: Offset, readBytesMax = REPLAY_READ_BYTES_MAX): Promise<number> {
   let applied = 0;
   for (let next = from; next < log.logEndOffset; ) {
-    const read = await log.read(next, REPLAY_READ_BYTES_MAX, log.logEndOffset);
+    const read = await log.read(next, readBytesMax, log.logEndOffset);
     assert.ok(read.nextOffset > next, `reading the log at ${next} made no progress`);
     for (const slice of read.slices) {
       for (const h of batchHeadersOf(slice)) {
