@@ -5,6 +5,12 @@
 export const API_KEYS = Object.freeze({
   Metadata: 3,
   ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DescribeConfigs: 32,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
+  DescribeCluster: 60,
 });
 
 export type ApiName = keyof typeof API_KEYS;
@@ -24,6 +30,7 @@ const range = (name: ApiName, minVersion: number, maxVersion: number, flexibleFr
 export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('Metadata', 0, 12, 9),
   range('ApiVersions', 0, 3, 3),
+  range('CreateTopics', 0, 7, 5),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));

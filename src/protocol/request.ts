@@ -4,17 +4,20 @@
 import { apiRange, isSupported, requestHeaderVersion, responseHeaderVersion, API_KEYS } from './api-keys.js';
 import { decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRequest, type ApiVersionsResponse } from './apis/api-versions.js';
 import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './apis/metadata.js';
+import { decodeCreateTopicsRequest, encodeCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse } from './apis/create-topics.js';
 import { readHeaderPrefix, readHeaderRest, writeResponseHeader, type RequestHeader } from './header.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 export type KafkaRequest =
   | { readonly api: 'ApiVersions'; readonly header: RequestHeader; readonly body: ApiVersionsRequest }
-  | { readonly api: 'Metadata'; readonly header: RequestHeader; readonly body: MetadataRequest };
+  | { readonly api: 'Metadata'; readonly header: RequestHeader; readonly body: MetadataRequest }
+  | { readonly api: 'CreateTopics'; readonly header: RequestHeader; readonly body: CreateTopicsRequest };
 
 export type KafkaResponse =
   | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
-  | { readonly api: 'Metadata'; readonly body: MetadataResponse };
+  | { readonly api: 'Metadata'; readonly body: MetadataResponse }
+  | { readonly api: 'CreateTopics'; readonly body: CreateTopicsResponse };
 
 /** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
 export type DecodedFrame =
@@ -39,6 +42,8 @@ function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
       return { api: 'ApiVersions', header, body: decodeApiVersionsRequest(r, header.apiVersion) };
     case API_KEYS.Metadata:
       return { api: 'Metadata', header, body: decodeMetadataRequest(r, header.apiVersion) };
+    case API_KEYS.CreateTopics:
+      return { api: 'CreateTopics', header, body: decodeCreateTopicsRequest(r, header.apiVersion) };
     default:
       throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
   }
@@ -62,5 +67,7 @@ function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
       return encodeApiVersionsResponse(w, version, response.body);
     case 'Metadata':
       return encodeMetadataResponse(w, version, response.body);
+    case 'CreateTopics':
+      return encodeCreateTopicsResponse(w, version, response.body);
   }
 }

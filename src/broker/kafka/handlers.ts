@@ -2,6 +2,7 @@
 import type { KafkaRequest, KafkaResponse } from '../../protocol/request.js';
 import { handleApiVersions } from './api-versions-handler.js';
 import type { RequestContext } from './context.js';
+import { handleCreateTopics } from './create-topics-handler.js';
 import { handleMetadata } from './metadata-handler.js';
 
 export type RequestHandler = (request: KafkaRequest, context: RequestContext) => Promise<KafkaResponse> | KafkaResponse;
@@ -12,5 +13,7 @@ export const handleRequest: RequestHandler = (request, context) => {
       return { api: 'ApiVersions', body: handleApiVersions() };
     case 'Metadata':
       return { api: 'Metadata', body: handleMetadata(request.body, context) };
+    case 'CreateTopics':
+      return handleCreateTopics(request.body, context).then((body) => ({ api: 'CreateTopics', body }));
   }
 };

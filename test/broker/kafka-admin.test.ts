@@ -1,0 +1,140 @@
+// The admin API handlers over a controller that runs the real controller commands on an in-memory
+// image (admin-support.ts): Kafka's per-resource error codes, validateOnly, the wait for the
+// broker's own image, and an unreachable or silent controller.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { handleCreateTopics } from '../../src/broker/kafka/create-topics-handler.js';
+import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
+import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
+import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
+import type { CreatableTopic, CreateTopicsRequest } from '../../src/protocol/apis/create-topics.js';
+import { contextOf, TestController } from './admin-support.js';
+import { waitUntil } from '../support/wait.js';
+
+const code = (name: keyof typeof KAFKA_ERRORS) => KAFKA_ERRORS[name].code;
+
+const topic = (name: string, extra: Partial<CreatableTopic> = {}): CreatableTopic => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [], ...extra });
+const createRequest = (topics: CreatableTopic[], extra: Partial<CreateTopicsRequest> = {}): CreateTopicsRequest => ({ topics, timeoutMs: 5_000, validateOnly: false, ...extra });
+
+describe('CreateTopics handler', () => {
+  it('creates with the defaults, answers counts, id and configs, and waits for the broker image', async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    const response = await handleCreateTopics(createRequest([topic('a', { configs: [{ name: 'retention.ms', value: '1000' }] })]), contextOf(controller));
+    const [a] = response.topics;
+    assert.equal(a?.errorCode, 0);
+    assert.equal(a?.errorMessage, null);
+    assert.equal(a?.numPartitions, 2);
+    assert.equal(a?.replicationFactor, 1);
+    assert.notEqual(a?.topicId, NO_TOPIC_ID);
+    assert.equal(controller.broker.image.topicsById.get(a!.topicId as never)?.name, 'a');
+    const retention = a?.configs?.find((c) => c.name === 'retention.ms');
+    assert.deepEqual(retention, { name: 'retention.ms', value: '1000', readOnly: false, configSource: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG, isSensitive: false });
+    assert.equal(a?.configs?.find((c) => c.name === 'cleanup.policy')?.configSource, CONFIG_SOURCE.DEFAULT_CONFIG);
+  });
+
+  it('answers each topic on its own: one exists, one is new', async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    await handleCreateTopics(createRequest([topic('old')]), contextOf(controller));
+    const response = await handleCreateTopics(createRequest([topic('old'), topic('new', { numPartitions: 3, replicationFactor: 3 })]), contextOf(controller));
+    assert.deepEqual(response.topics.map((t) => [t.name, t.errorCode]), [['old', code('TOPIC_ALREADY_EXISTS')], ['new', 0]]);
+    assert.match(response.topics[0]?.errorMessage ?? '', /already exists/);
+    assert.deepEqual([response.topics[0]?.numPartitions, response.topics[0]?.replicationFactor, response.topics[0]?.topicId], [-1, -1, NO_TOPIC_ID]);
+    assert.deepEqual([response.topics[1]?.numPartitions, response.topics[1]?.replicationFactor], [3, 3]);
+  });
+
+  it('validateOnly creates nothing but answers what it would create', async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    const response = await handleCreateTopics(createRequest([topic('v', { numPartitions: 4, replicationFactor: 2 })], { validateOnly: true }), contextOf(controller));
+    assert.deepEqual([response.topics[0]?.errorCode, response.topics[0]?.numPartitions, response.topics[0]?.replicationFactor, response.topics[0]?.topicId], [0, 4, 2, NO_TOPIC_ID]);
+    assert.equal(controller.image.topicsByName.has('v'), false);
+    assert.deepEqual(controller.calls.map((c) => (c.request as { validateOnly?: boolean }).validateOnly), [true]);
+  });
+
+  it("maps the controller's refusals to Kafka's codes", async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    const response = await handleCreateTopics(
+      createRequest([
+        topic('rf', { numPartitions: 1, replicationFactor: 4 }),
+        topic('zero', { numPartitions: 0, replicationFactor: 1 }),
+        topic('bad name!'),
+        topic('cfg', { configs: [{ name: 'retention.ms', value: 'soon' }] }),
+        topic('unknown-cfg', { configs: [{ name: 'no.such.config', value: '1' }] }),
+        topic('assigned', { assignments: [{ partitionIndex: 0, brokerIds: [9] }] }),
+      ]),
+      contextOf(controller),
+    );
+    assert.deepEqual(
+      response.topics.map((t) => t.errorCode),
+      [code('INVALID_REPLICATION_FACTOR'), code('INVALID_PARTITIONS'), code('INVALID_TOPIC_EXCEPTION'), code('INVALID_CONFIG'), code('INVALID_CONFIG'), code('INVALID_REPLICA_ASSIGNMENT')],
+    );
+    for (const t of response.topics) assert.ok(t.errorMessage !== null && t.errorMessage.length > 0, t.name);
+  });
+
+  it('uses explicit replica assignments', async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    const assignments = [{ partitionIndex: 1, brokerIds: [3, 1] }, { partitionIndex: 0, brokerIds: [2, 3] }];
+    const response = await handleCreateTopics(createRequest([topic('placed', { assignments })]), contextOf(controller));
+    assert.equal(response.topics[0]?.errorCode, 0);
+    const partitions = controller.image.topicsByName.get('placed')?.partitions;
+    assert.deepEqual([...(partitions?.values() ?? [])].map((p) => [...p.replicas]), [[2, 3], [3, 1]]);
+  });
+
+  it('refuses what the controller service cannot express per topic, without failing the others', async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    const response = await handleCreateTopics(
+      createRequest([
+        topic('null-config', { configs: [{ name: 'retention.ms', value: null }] }),
+        topic('twice', { configs: [{ name: 'retention.ms', value: '1' }, { name: 'retention.ms', value: '2' }] }),
+        topic('gap', { assignments: [{ partitionIndex: 1, brokerIds: [1] }] }),
+        topic('zero-broker', { assignments: [{ partitionIndex: 0, brokerIds: [0] }] }),
+        topic('fine'),
+      ]),
+      contextOf(controller),
+    );
+    assert.deepEqual(response.topics.map((t) => t.errorCode), [code('INVALID_CONFIG'), code('INVALID_CONFIG'), code('INVALID_REPLICA_ASSIGNMENT'), code('INVALID_REPLICA_ASSIGNMENT'), 0]);
+    assert.deepEqual((controller.calls[0]?.request as { topics: { name: string }[] }).topics.map((t) => t.name), ['fine']);
+  });
+
+  it('sends nothing when the broker refuses every topic', async () => {
+    const controller = TestController.withBrokers([1]);
+    const response = await handleCreateTopics(createRequest([topic('n', { configs: [{ name: 'x', value: null }] })]), contextOf(controller));
+    assert.equal(response.topics[0]?.errorCode, code('INVALID_CONFIG'));
+    assert.equal(controller.calls.length, 0);
+  });
+
+  it('answers REQUEST_TIMED_OUT per topic when no controller answers', async () => {
+    const unreachable = TestController.withBrokers([1]);
+    unreachable.mode = 'unreachable';
+    const a = await handleCreateTopics(createRequest([topic('a'), topic('b')]), contextOf(unreachable));
+    assert.deepEqual(a.topics.map((t) => t.errorCode), [code('REQUEST_TIMED_OUT'), code('REQUEST_TIMED_OUT')]);
+    const silent = TestController.withBrokers([1]);
+    silent.mode = 'silent';
+    const b = await handleCreateTopics(createRequest([topic('a')], { timeoutMs: 20 }), contextOf(silent));
+    assert.equal(b.topics[0]?.errorCode, code('REQUEST_TIMED_OUT'));
+    const none = await handleCreateTopics(createRequest([topic('a')]), { ...contextOf(silent), admin: undefined });
+    assert.equal(none.topics[0]?.errorCode, code('REQUEST_TIMED_OUT'));
+  });
+
+  it('holds the answer until the broker image has the topic', async () => {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    controller.publishAtOnce = false;
+    let answered = false;
+    const pending = handleCreateTopics(createRequest([topic('late')]), contextOf(controller)).then((r) => ((answered = true), r));
+    await waitUntil('the handler waits on the broker image', () => controller.calls.length === 1 && controller.broker.listenerCount === 1);
+    assert.equal(answered, false);
+    controller.release();
+    const response = await pending;
+    assert.equal(response.topics[0]?.errorCode, 0);
+    assert.ok(controller.broker.image.topicsByName.has('late'));
+    assert.equal(controller.broker.listenerCount, 0);
+  });
+
+  it('still answers success when the broker image is slower than the timeout (the topic is committed)', async () => {
+    const controller = TestController.withBrokers([1]);
+    controller.publishAtOnce = false;
+    const response = await handleCreateTopics(createRequest([topic('slow')], { timeoutMs: 20 }), contextOf(controller));
+    assert.equal(response.topics[0]?.errorCode, 0);
+    assert.equal(controller.broker.image.topicsByName.has('slow'), false);
+    assert.equal(controller.broker.listenerCount, 0);
+  });
+});
