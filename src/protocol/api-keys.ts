@@ -31,6 +31,7 @@ export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('Metadata', 0, 12, 9),
   range('ApiVersions', 0, 3, 3),
   range('CreateTopics', 0, 7, 5),
+  range('DeleteTopics', 0, 6, 4),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));

@@ -5,6 +5,7 @@ import { apiRange, isSupported, requestHeaderVersion, responseHeaderVersion, API
 import { decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRequest, type ApiVersionsResponse } from './apis/api-versions.js';
 import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './apis/metadata.js';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse } from './apis/create-topics.js';
+import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse, type DeleteTopicsRequest, type DeleteTopicsResponse } from './apis/delete-topics.js';
 import { readHeaderPrefix, readHeaderRest, writeResponseHeader, type RequestHeader } from './header.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
@@ -12,12 +13,14 @@ import { Writer } from './writer.js';
 export type KafkaRequest =
   | { readonly api: 'ApiVersions'; readonly header: RequestHeader; readonly body: ApiVersionsRequest }
   | { readonly api: 'Metadata'; readonly header: RequestHeader; readonly body: MetadataRequest }
-  | { readonly api: 'CreateTopics'; readonly header: RequestHeader; readonly body: CreateTopicsRequest };
+  | { readonly api: 'CreateTopics'; readonly header: RequestHeader; readonly body: CreateTopicsRequest }
+  | { readonly api: 'DeleteTopics'; readonly header: RequestHeader; readonly body: DeleteTopicsRequest };
 
 export type KafkaResponse =
   | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
   | { readonly api: 'Metadata'; readonly body: MetadataResponse }
-  | { readonly api: 'CreateTopics'; readonly body: CreateTopicsResponse };
+  | { readonly api: 'CreateTopics'; readonly body: CreateTopicsResponse }
+  | { readonly api: 'DeleteTopics'; readonly body: DeleteTopicsResponse };
 
 /** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
 export type DecodedFrame =
@@ -44,6 +47,8 @@ function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
       return { api: 'Metadata', header, body: decodeMetadataRequest(r, header.apiVersion) };
     case API_KEYS.CreateTopics:
       return { api: 'CreateTopics', header, body: decodeCreateTopicsRequest(r, header.apiVersion) };
+    case API_KEYS.DeleteTopics:
+      return { api: 'DeleteTopics', header, body: decodeDeleteTopicsRequest(r, header.apiVersion) };
     default:
       throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
   }
@@ -69,5 +74,7 @@ function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
       return encodeMetadataResponse(w, version, response.body);
     case 'CreateTopics':
       return encodeCreateTopicsResponse(w, version, response.body);
+    case 'DeleteTopics':
+      return encodeDeleteTopicsResponse(w, version, response.body);
   }
 }

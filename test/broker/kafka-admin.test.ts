@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { handleCreateTopics } from '../../src/broker/kafka/create-topics-handler.js';
+import { handleDeleteTopics } from '../../src/broker/kafka/delete-topics-handler.js';
 import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
 import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
@@ -136,5 +137,67 @@ describe('CreateTopics handler', () => {
     assert.equal(response.topics[0]?.errorCode, 0);
     assert.equal(controller.broker.image.topicsByName.has('slow'), false);
     assert.equal(controller.broker.listenerCount, 0);
+  });
+});
+
+/** A controller whose brokers 1-3 hold `names`, each created through the handler. */
+async function withTopics(names: readonly string[]): Promise<TestController> {
+  const controller = TestController.withBrokers([1, 2, 3]);
+  const response = await handleCreateTopics(createRequest(names.map((n) => topic(n))), contextOf(controller));
+  assert.deepEqual(response.topics.map((t) => t.errorCode), names.map(() => 0));
+  return controller;
+}
+
+describe('DeleteTopics handler', () => {
+  it('deletes by name, answers the topic id, and waits until the broker image has dropped it', async () => {
+    const controller = await withTopics(['a', 'b']);
+    const id = controller.image.topicsByName.get('a')!.id;
+    controller.publishAtOnce = false;
+    let answered = false;
+    const pending = handleDeleteTopics({ topics: [{ name: 'a', topicId: NO_TOPIC_ID }], timeoutMs: 5_000 }, contextOf(controller)).then((r) => ((answered = true), r));
+    await waitUntil('the handler waits on the broker image', () => controller.calls.length === 2 && controller.broker.listenerCount === 1);
+    assert.equal(answered, false);
+    controller.release();
+    const response = await pending;
+    assert.deepEqual(response.responses, [{ name: 'a', topicId: id, errorCode: 0, errorMessage: null }]);
+    assert.equal(controller.broker.image.topicsByName.has('a'), false);
+    assert.ok(controller.broker.image.topicsByName.has('b'));
+  });
+
+  it('deletes by id (v6), naming the topic in the answer', async () => {
+    const controller = await withTopics(['a']);
+    const id = controller.image.topicsByName.get('a')!.id;
+    const response = await handleDeleteTopics({ topics: [{ name: null, topicId: id }], timeoutMs: 5_000 }, contextOf(controller));
+    assert.deepEqual(response.responses, [{ name: 'a', topicId: id, errorCode: 0, errorMessage: null }]);
+    assert.deepEqual((controller.calls[1]?.request as { names: string[] }).names, ['a']);
+  });
+
+  it('answers UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID and INVALID_REQUEST per topic', async () => {
+    const controller = await withTopics(['a', 'b']);
+    const unknownId = '7e000000-0000-4000-8000-000000000007';
+    const response = await handleDeleteTopics(
+      {
+        topics: [
+          { name: 'missing', topicId: NO_TOPIC_ID },
+          { name: null, topicId: unknownId },
+          { name: 'b', topicId: controller.image.topicsByName.get('b')!.id },
+          { name: 'a', topicId: NO_TOPIC_ID },
+        ],
+        timeoutMs: 5_000,
+      },
+      contextOf(controller),
+    );
+    assert.deepEqual(
+      response.responses.map((r) => [r.name, r.topicId === NO_TOPIC_ID ? 'zero' : r.topicId === unknownId ? 'asked' : 'found', r.errorCode]),
+      [['missing', 'zero', code('UNKNOWN_TOPIC_OR_PARTITION')], [null, 'asked', code('UNKNOWN_TOPIC_ID')], ['b', 'found', code('INVALID_REQUEST')], ['a', 'found', 0]],
+    );
+    assert.ok(controller.image.topicsByName.has('b'), 'a refused topic is left alone');
+  });
+
+  it('answers REQUEST_TIMED_OUT per topic when no controller answers', async () => {
+    const controller = await withTopics(['a']);
+    controller.mode = 'unreachable';
+    const response = await handleDeleteTopics({ topics: [{ name: 'a', topicId: NO_TOPIC_ID }], timeoutMs: 5_000 }, contextOf(controller));
+    assert.equal(response.responses[0]?.errorCode, code('REQUEST_TIMED_OUT'));
   });
 });

@@ -3,6 +3,7 @@ import type { KafkaRequest, KafkaResponse } from '../../protocol/request.js';
 import { handleApiVersions } from './api-versions-handler.js';
 import type { RequestContext } from './context.js';
 import { handleCreateTopics } from './create-topics-handler.js';
+import { handleDeleteTopics } from './delete-topics-handler.js';
 import { handleMetadata } from './metadata-handler.js';
 
 export type RequestHandler = (request: KafkaRequest, context: RequestContext) => Promise<KafkaResponse> | KafkaResponse;
@@ -15,5 +16,7 @@ export const handleRequest: RequestHandler = (request, context) => {
       return { api: 'Metadata', body: handleMetadata(request.body, context) };
     case 'CreateTopics':
       return handleCreateTopics(request.body, context).then((body) => ({ api: 'CreateTopics', body }));
+    case 'DeleteTopics':
+      return handleDeleteTopics(request.body, context).then((body) => ({ api: 'DeleteTopics', body }));
   }
 };
