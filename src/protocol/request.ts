@@ -5,6 +5,7 @@ import { apiRange, isSupported, requestHeaderVersion, responseHeaderVersion, API
 import { decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRequest, type ApiVersionsResponse } from './apis/api-versions.js';
 import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './apis/metadata.js';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse } from './apis/create-topics.js';
+import { decodeCreatePartitionsRequest, encodeCreatePartitionsResponse, type CreatePartitionsRequest, type CreatePartitionsResponse } from './apis/create-partitions.js';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse, type DeleteTopicsRequest, type DeleteTopicsResponse } from './apis/delete-topics.js';
 import { readHeaderPrefix, readHeaderRest, writeResponseHeader, type RequestHeader } from './header.js';
 import { Reader } from './reader.js';
@@ -14,13 +15,15 @@ export type KafkaRequest =
   | { readonly api: 'ApiVersions'; readonly header: RequestHeader; readonly body: ApiVersionsRequest }
   | { readonly api: 'Metadata'; readonly header: RequestHeader; readonly body: MetadataRequest }
   | { readonly api: 'CreateTopics'; readonly header: RequestHeader; readonly body: CreateTopicsRequest }
-  | { readonly api: 'DeleteTopics'; readonly header: RequestHeader; readonly body: DeleteTopicsRequest };
+  | { readonly api: 'DeleteTopics'; readonly header: RequestHeader; readonly body: DeleteTopicsRequest }
+  | { readonly api: 'CreatePartitions'; readonly header: RequestHeader; readonly body: CreatePartitionsRequest };
 
 export type KafkaResponse =
   | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
   | { readonly api: 'Metadata'; readonly body: MetadataResponse }
   | { readonly api: 'CreateTopics'; readonly body: CreateTopicsResponse }
-  | { readonly api: 'DeleteTopics'; readonly body: DeleteTopicsResponse };
+  | { readonly api: 'DeleteTopics'; readonly body: DeleteTopicsResponse }
+  | { readonly api: 'CreatePartitions'; readonly body: CreatePartitionsResponse };
 
 /** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
 export type DecodedFrame =
@@ -49,6 +52,8 @@ function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
       return { api: 'CreateTopics', header, body: decodeCreateTopicsRequest(r, header.apiVersion) };
     case API_KEYS.DeleteTopics:
       return { api: 'DeleteTopics', header, body: decodeDeleteTopicsRequest(r, header.apiVersion) };
+    case API_KEYS.CreatePartitions:
+      return { api: 'CreatePartitions', header, body: decodeCreatePartitionsRequest(r, header.apiVersion) };
     default:
       throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
   }
@@ -76,5 +81,7 @@ function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
       return encodeCreateTopicsResponse(w, version, response.body);
     case 'DeleteTopics':
       return encodeDeleteTopicsResponse(w, version, response.body);
+    case 'CreatePartitions':
+      return encodeCreatePartitionsResponse(w, version, response.body);
   }
 }

@@ -3,6 +3,7 @@
 // broker's own image, and an unreachable or silent controller.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { handleCreatePartitions } from '../../src/broker/kafka/create-partitions-handler.js';
 import { handleCreateTopics } from '../../src/broker/kafka/create-topics-handler.js';
 import { handleDeleteTopics } from '../../src/broker/kafka/delete-topics-handler.js';
 import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
@@ -199,5 +200,54 @@ describe('DeleteTopics handler', () => {
     controller.mode = 'unreachable';
     const response = await handleDeleteTopics({ topics: [{ name: 'a', topicId: NO_TOPIC_ID }], timeoutMs: 5_000 }, contextOf(controller));
     assert.equal(response.responses[0]?.errorCode, code('REQUEST_TIMED_OUT'));
+  });
+});
+
+describe('CreatePartitions handler', () => {
+  const grow = (controller: TestController, topics: { name: string; count: number; assignments: number[][] | null }[], validateOnly = false) =>
+    handleCreatePartitions({ topics, timeoutMs: 5_000, validateOnly }, contextOf(controller));
+
+  it('grows a topic (placed or assigned) and waits until the broker image has the new partitions', async () => {
+    const controller = await withTopics(['a', 'b']);
+    controller.publishAtOnce = false;
+    let answered = false;
+    const pending = grow(controller, [{ name: 'a', count: 4, assignments: null }, { name: 'b', count: 3, assignments: [[3]] }]).then((r) => ((answered = true), r));
+    await waitUntil('the handler waits on the broker image', () => controller.broker.listenerCount === 1);
+    assert.equal(answered, false);
+    controller.release();
+    const response = await pending;
+    assert.deepEqual(response.results, [{ name: 'a', errorCode: 0, errorMessage: null }, { name: 'b', errorCode: 0, errorMessage: null }]);
+    assert.equal(controller.broker.image.topicsByName.get('a')?.partitions.size, 4);
+    assert.deepEqual([...controller.broker.image.topicsByName.get('b')!.partitions.values()].map((p) => [...p.replicas]).at(2), [3]);
+  });
+
+  it('validateOnly changes nothing', async () => {
+    const controller = await withTopics(['a']);
+    const response = await grow(controller, [{ name: 'a', count: 5, assignments: null }], true);
+    assert.equal(response.results[0]?.errorCode, 0);
+    assert.equal(controller.image.topicsByName.get('a')?.partitions.size, 2);
+  });
+
+  it('answers INVALID_PARTITIONS, UNKNOWN_TOPIC_OR_PARTITION and INVALID_REPLICA_ASSIGNMENT per topic', async () => {
+    const controller = await withTopics(['a', 'b']);
+    const response = await grow(controller, [
+      { name: 'a', count: 2, assignments: null },
+      { name: 'missing', count: 3, assignments: null },
+      { name: 'b', count: 4, assignments: [[1]] },
+      { name: 'b', count: 3, assignments: [] },
+      { name: 'b', count: 3, assignments: [[-1]] },
+    ]);
+    assert.deepEqual(
+      response.results.map((r) => r.errorCode),
+      [code('INVALID_PARTITIONS'), code('UNKNOWN_TOPIC_OR_PARTITION'), code('INVALID_REPLICA_ASSIGNMENT'), code('INVALID_REPLICA_ASSIGNMENT'), code('INVALID_REPLICA_ASSIGNMENT')],
+    );
+    assert.equal(controller.image.topicsByName.get('b')?.partitions.size, 2);
+  });
+
+  it('answers REQUEST_TIMED_OUT when the controller is silent past the timeout', async () => {
+    const controller = await withTopics(['a']);
+    controller.mode = 'silent';
+    const response = await handleCreatePartitions({ topics: [{ name: 'a', count: 3, assignments: null }], timeoutMs: 20, validateOnly: false }, contextOf(controller));
+    assert.equal(response.results[0]?.errorCode, code('REQUEST_TIMED_OUT'));
   });
 });

@@ -2,6 +2,7 @@
 import type { KafkaRequest, KafkaResponse } from '../../protocol/request.js';
 import { handleApiVersions } from './api-versions-handler.js';
 import type { RequestContext } from './context.js';
+import { handleCreatePartitions } from './create-partitions-handler.js';
 import { handleCreateTopics } from './create-topics-handler.js';
 import { handleDeleteTopics } from './delete-topics-handler.js';
 import { handleMetadata } from './metadata-handler.js';
@@ -18,5 +19,7 @@ export const handleRequest: RequestHandler = (request, context) => {
       return handleCreateTopics(request.body, context).then((body) => ({ api: 'CreateTopics', body }));
     case 'DeleteTopics':
       return handleDeleteTopics(request.body, context).then((body) => ({ api: 'DeleteTopics', body }));
+    case 'CreatePartitions':
+      return handleCreatePartitions(request.body, context).then((body) => ({ api: 'CreatePartitions', body }));
   }
 };
