@@ -32,6 +32,7 @@ export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('ApiVersions', 0, 3, 3),
   range('CreateTopics', 0, 7, 5),
   range('DeleteTopics', 0, 6, 4),
+  range('DescribeConfigs', 0, 4, 4),
   range('CreatePartitions', 0, 3, 2),
 ]);
 

@@ -6,6 +6,7 @@ import { decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRe
 import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './apis/metadata.js';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse } from './apis/create-topics.js';
 import { decodeCreatePartitionsRequest, encodeCreatePartitionsResponse, type CreatePartitionsRequest, type CreatePartitionsResponse } from './apis/create-partitions.js';
+import { decodeDescribeConfigsRequest, encodeDescribeConfigsResponse, type DescribeConfigsRequest, type DescribeConfigsResponse } from './apis/describe-configs.js';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse, type DeleteTopicsRequest, type DeleteTopicsResponse } from './apis/delete-topics.js';
 import { readHeaderPrefix, readHeaderRest, writeResponseHeader, type RequestHeader } from './header.js';
 import { Reader } from './reader.js';
@@ -16,14 +17,16 @@ export type KafkaRequest =
   | { readonly api: 'Metadata'; readonly header: RequestHeader; readonly body: MetadataRequest }
   | { readonly api: 'CreateTopics'; readonly header: RequestHeader; readonly body: CreateTopicsRequest }
   | { readonly api: 'DeleteTopics'; readonly header: RequestHeader; readonly body: DeleteTopicsRequest }
-  | { readonly api: 'CreatePartitions'; readonly header: RequestHeader; readonly body: CreatePartitionsRequest };
+  | { readonly api: 'CreatePartitions'; readonly header: RequestHeader; readonly body: CreatePartitionsRequest }
+  | { readonly api: 'DescribeConfigs'; readonly header: RequestHeader; readonly body: DescribeConfigsRequest };
 
 export type KafkaResponse =
   | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
   | { readonly api: 'Metadata'; readonly body: MetadataResponse }
   | { readonly api: 'CreateTopics'; readonly body: CreateTopicsResponse }
   | { readonly api: 'DeleteTopics'; readonly body: DeleteTopicsResponse }
-  | { readonly api: 'CreatePartitions'; readonly body: CreatePartitionsResponse };
+  | { readonly api: 'CreatePartitions'; readonly body: CreatePartitionsResponse }
+  | { readonly api: 'DescribeConfigs'; readonly body: DescribeConfigsResponse };
 
 /** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
 export type DecodedFrame =
@@ -54,6 +57,8 @@ function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
       return { api: 'DeleteTopics', header, body: decodeDeleteTopicsRequest(r, header.apiVersion) };
     case API_KEYS.CreatePartitions:
       return { api: 'CreatePartitions', header, body: decodeCreatePartitionsRequest(r, header.apiVersion) };
+    case API_KEYS.DescribeConfigs:
+      return { api: 'DescribeConfigs', header, body: decodeDescribeConfigsRequest(r, header.apiVersion) };
     default:
       throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
   }
@@ -83,5 +88,7 @@ function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
       return encodeDeleteTopicsResponse(w, version, response.body);
     case 'CreatePartitions':
       return encodeCreatePartitionsResponse(w, version, response.body);
+    case 'DescribeConfigs':
+      return encodeDescribeConfigsResponse(w, version, response.body);
   }
 }

@@ -6,6 +6,9 @@ import { describe, it } from 'node:test';
 import { handleCreatePartitions } from '../../src/broker/kafka/create-partitions-handler.js';
 import { handleCreateTopics } from '../../src/broker/kafka/create-topics-handler.js';
 import { handleDeleteTopics } from '../../src/broker/kafka/delete-topics-handler.js';
+import { handleDescribeConfigs } from '../../src/broker/kafka/describe-configs-handler.js';
+import { TOPIC_CONFIGS } from '../../src/metadata/configs.js';
+import type { DescribeConfigsResource } from '../../src/protocol/apis/describe-configs.js';
 import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
 import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
@@ -249,5 +252,96 @@ describe('CreatePartitions handler', () => {
     controller.mode = 'silent';
     const response = await handleCreatePartitions({ topics: [{ name: 'a', count: 3, assignments: null }], timeoutMs: 20, validateOnly: false }, contextOf(controller));
     assert.equal(response.results[0]?.errorCode, code('REQUEST_TIMED_OUT'));
+  });
+});
+
+describe('DescribeConfigs handler', () => {
+  /** Topic t with retention.ms=1000; cluster default log.retention.ms=2000; broker 1's own message.max.bytes=3000. */
+  async function configured(): Promise<TestController> {
+    const controller = TestController.withBrokers([1, 2, 3]);
+    await handleCreateTopics(createRequest([topic('t', { configs: [{ name: 'retention.ms', value: '1000' }] })]), contextOf(controller));
+    const set = (resourceType: string, resourceName: string, key: string, value: string) => ({ resourceType, resourceName, key, op: 'set', value });
+    const altered = await controller.call('alterConfigs', { ops: [set('broker', '', 'log.retention.ms', '2000'), set('broker', '1', 'message.max.bytes', '3000')] });
+    assert.deepEqual(altered.resources?.map((r) => r.error ?? null), [null, null]);
+    return controller;
+  }
+  const describeOne = (controller: TestController, resource: DescribeConfigsResource, includeSynonyms = true, includeDocumentation = true) =>
+    handleDescribeConfigs({ resources: [resource], includeSynonyms, includeDocumentation }, contextOf(controller)).results[0]!;
+  const TOPIC = 2;
+  const BROKER = 4;
+
+  it('lists every topic config with its value, source and synonyms in precedence order', async () => {
+    const controller = await configured();
+    const result = describeOne(controller, { resourceType: TOPIC, resourceName: 't', configurationKeys: null });
+    assert.deepEqual([result.errorCode, result.errorMessage, result.resourceType, result.resourceName], [0, null, TOPIC, 't']);
+    assert.deepEqual(result.configs.map((c) => c.name), [...TOPIC_CONFIGS.keys()]);
+    const retention = result.configs.find((c) => c.name === 'retention.ms')!;
+    assert.deepEqual([retention.value, retention.configSource, retention.readOnly, retention.isSensitive, retention.configType], ['1000', CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG, false, false, 5]);
+    assert.deepEqual(retention.synonyms, [
+      { name: 'retention.ms', value: '1000', source: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG },
+      { name: 'log.retention.ms', value: '2000', source: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG },
+      { name: 'log.retention.ms', value: '604800000', source: CONFIG_SOURCE.DEFAULT_CONFIG },
+    ]);
+    const segment = result.configs.find((c) => c.name === 'segment.bytes')!;
+    assert.deepEqual([segment.value, segment.configSource, segment.configType], ['1073741824', CONFIG_SOURCE.DEFAULT_CONFIG, 3]);
+    assert.match(segment.documentation ?? '', /segment/);
+    assert.equal(result.configs.find((c) => c.name === 'cleanup.policy')?.configType, 7);
+  });
+
+  it('the cluster default shows through a topic without its own value', async () => {
+    const controller = await configured();
+    await handleCreateTopics(createRequest([topic('plain')]), contextOf(controller));
+    const result = describeOne(controller, { resourceType: TOPIC, resourceName: 'plain', configurationKeys: ['retention.ms'] }, false, false);
+    assert.deepEqual(result.configs, [{ name: 'retention.ms', value: '2000', readOnly: false, configSource: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG, isSensitive: false, synonyms: [], configType: 5, documentation: null }]);
+  });
+
+  it('lists only the keys asked for (unknown keys are left out; an empty list lists nothing)', async () => {
+    const controller = await configured();
+    const some = describeOne(controller, { resourceType: TOPIC, resourceName: 't', configurationKeys: ['cleanup.policy', 'no.such.key', 'retention.ms'] });
+    assert.deepEqual(some.configs.map((c) => c.name), ['retention.ms', 'cleanup.policy']);
+    assert.deepEqual(describeOne(controller, { resourceType: TOPIC, resourceName: 't', configurationKeys: [] }).configs, []);
+  });
+
+  it('answers unknown and invalid topics, foreign brokers and other resource types per resource', async () => {
+    const controller = await configured();
+    const response = handleDescribeConfigs(
+      {
+        resources: [
+          { resourceType: TOPIC, resourceName: 'missing', configurationKeys: null },
+          { resourceType: TOPIC, resourceName: 'bad name!', configurationKeys: null },
+          { resourceType: BROKER, resourceName: '2', configurationKeys: null },
+          { resourceType: 3, resourceName: 'group', configurationKeys: null },
+          { resourceType: TOPIC, resourceName: 't', configurationKeys: ['retention.ms'] },
+        ],
+        includeSynonyms: false,
+        includeDocumentation: false,
+      },
+      contextOf(controller),
+    );
+    assert.deepEqual(
+      response.results.map((r) => [r.resourceName, r.errorCode, r.configs.length]),
+      [['missing', code('UNKNOWN_TOPIC_OR_PARTITION'), 0], ['bad name!', code('INVALID_TOPIC_EXCEPTION'), 0], ['2', code('INVALID_REQUEST'), 0], ['group', code('INVALID_REQUEST'), 0], ['t', 0, 1]],
+    );
+    assert.match(response.results[2]?.errorMessage ?? '', /expected 1 or empty string/);
+  });
+
+  it("describes this broker: static settings read-only, dynamic keys with the broker's own value first", async () => {
+    const controller = await configured();
+    const result = describeOne(controller, { resourceType: BROKER, resourceName: '1', configurationKeys: null });
+    assert.equal(result.errorCode, 0);
+    const byName = new Map(result.configs.map((c) => [c.name, c]));
+    assert.deepEqual([byName.get('node.id')?.value, byName.get('node.id')?.readOnly, byName.get('node.id')?.configSource], ['1', true, CONFIG_SOURCE.STATIC_BROKER_CONFIG]);
+    assert.equal(byName.get('advertised.listeners')?.value, 'PLAINTEXT://127.0.0.1:9092');
+    const maxBytes = byName.get('message.max.bytes')!;
+    assert.deepEqual([maxBytes.value, maxBytes.configSource, maxBytes.readOnly], ['3000', CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG, false]);
+    assert.deepEqual(maxBytes.synonyms.map((s) => [s.value, s.source]), [['3000', CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG], ['1048588', CONFIG_SOURCE.DEFAULT_CONFIG]]);
+    assert.deepEqual([byName.get('log.retention.ms')?.value, byName.get('log.retention.ms')?.configSource], ['2000', CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG]);
+    assert.deepEqual([byName.get('log.segment.bytes')?.value, byName.get('log.segment.bytes')?.configSource], ['1073741824', CONFIG_SOURCE.DEFAULT_CONFIG]);
+  });
+
+  it("describes the cluster default resource '' as the defaults that are set", async () => {
+    const controller = await configured();
+    const result = describeOne(controller, { resourceType: BROKER, resourceName: '', configurationKeys: null });
+    assert.deepEqual(result.configs.map((c) => [c.name, c.value, c.configSource]), [['log.retention.ms', '2000', CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG]]);
   });
 });

@@ -5,6 +5,7 @@ import type { RequestContext } from './context.js';
 import { handleCreatePartitions } from './create-partitions-handler.js';
 import { handleCreateTopics } from './create-topics-handler.js';
 import { handleDeleteTopics } from './delete-topics-handler.js';
+import { handleDescribeConfigs } from './describe-configs-handler.js';
 import { handleMetadata } from './metadata-handler.js';
 
 export type RequestHandler = (request: KafkaRequest, context: RequestContext) => Promise<KafkaResponse> | KafkaResponse;
@@ -21,5 +22,7 @@ export const handleRequest: RequestHandler = (request, context) => {
       return handleDeleteTopics(request.body, context).then((body) => ({ api: 'DeleteTopics', body }));
     case 'CreatePartitions':
       return handleCreatePartitions(request.body, context).then((body) => ({ api: 'CreatePartitions', body }));
+    case 'DescribeConfigs':
+      return { api: 'DescribeConfigs', body: handleDescribeConfigs(request.body, context) };
   }
 };
