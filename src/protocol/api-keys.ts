@@ -34,6 +34,7 @@ export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('DeleteTopics', 0, 6, 4),
   range('DescribeConfigs', 0, 4, 4),
   range('CreatePartitions', 0, 3, 2),
+  range('IncrementalAlterConfigs', 0, 1, 1),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));

@@ -7,6 +7,12 @@ import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, ty
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse } from './apis/create-topics.js';
 import { decodeCreatePartitionsRequest, encodeCreatePartitionsResponse, type CreatePartitionsRequest, type CreatePartitionsResponse } from './apis/create-partitions.js';
 import { decodeDescribeConfigsRequest, encodeDescribeConfigsResponse, type DescribeConfigsRequest, type DescribeConfigsResponse } from './apis/describe-configs.js';
+import {
+  decodeIncrementalAlterConfigsRequest,
+  encodeIncrementalAlterConfigsResponse,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponse,
+} from './apis/incremental-alter-configs.js';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse, type DeleteTopicsRequest, type DeleteTopicsResponse } from './apis/delete-topics.js';
 import { readHeaderPrefix, readHeaderRest, writeResponseHeader, type RequestHeader } from './header.js';
 import { Reader } from './reader.js';
@@ -18,7 +24,8 @@ export type KafkaRequest =
   | { readonly api: 'CreateTopics'; readonly header: RequestHeader; readonly body: CreateTopicsRequest }
   | { readonly api: 'DeleteTopics'; readonly header: RequestHeader; readonly body: DeleteTopicsRequest }
   | { readonly api: 'CreatePartitions'; readonly header: RequestHeader; readonly body: CreatePartitionsRequest }
-  | { readonly api: 'DescribeConfigs'; readonly header: RequestHeader; readonly body: DescribeConfigsRequest };
+  | { readonly api: 'DescribeConfigs'; readonly header: RequestHeader; readonly body: DescribeConfigsRequest }
+  | { readonly api: 'IncrementalAlterConfigs'; readonly header: RequestHeader; readonly body: IncrementalAlterConfigsRequest };
 
 export type KafkaResponse =
   | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
@@ -26,7 +33,8 @@ export type KafkaResponse =
   | { readonly api: 'CreateTopics'; readonly body: CreateTopicsResponse }
   | { readonly api: 'DeleteTopics'; readonly body: DeleteTopicsResponse }
   | { readonly api: 'CreatePartitions'; readonly body: CreatePartitionsResponse }
-  | { readonly api: 'DescribeConfigs'; readonly body: DescribeConfigsResponse };
+  | { readonly api: 'DescribeConfigs'; readonly body: DescribeConfigsResponse }
+  | { readonly api: 'IncrementalAlterConfigs'; readonly body: IncrementalAlterConfigsResponse };
 
 /** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
 export type DecodedFrame =
@@ -59,6 +67,8 @@ function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
       return { api: 'CreatePartitions', header, body: decodeCreatePartitionsRequest(r, header.apiVersion) };
     case API_KEYS.DescribeConfigs:
       return { api: 'DescribeConfigs', header, body: decodeDescribeConfigsRequest(r, header.apiVersion) };
+    case API_KEYS.IncrementalAlterConfigs:
+      return { api: 'IncrementalAlterConfigs', header, body: decodeIncrementalAlterConfigsRequest(r, header.apiVersion) };
     default:
       throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
   }
@@ -90,5 +100,7 @@ function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
       return encodeCreatePartitionsResponse(w, version, response.body);
     case 'DescribeConfigs':
       return encodeDescribeConfigsResponse(w, version, response.body);
+    case 'IncrementalAlterConfigs':
+      return encodeIncrementalAlterConfigsResponse(w, version, response.body);
   }
 }

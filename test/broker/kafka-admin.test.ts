@@ -3,12 +3,14 @@
 // broker's own image, and an unreachable or silent controller.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { handleIncrementalAlterConfigs } from '../../src/broker/kafka/alter-configs-handler.js';
 import { handleCreatePartitions } from '../../src/broker/kafka/create-partitions-handler.js';
 import { handleCreateTopics } from '../../src/broker/kafka/create-topics-handler.js';
 import { handleDeleteTopics } from '../../src/broker/kafka/delete-topics-handler.js';
 import { handleDescribeConfigs } from '../../src/broker/kafka/describe-configs-handler.js';
 import { TOPIC_CONFIGS } from '../../src/metadata/configs.js';
 import type { DescribeConfigsResource } from '../../src/protocol/apis/describe-configs.js';
+import { CONFIG_OPERATION, type AlterConfigsResource } from '../../src/protocol/apis/incremental-alter-configs.js';
 import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
 import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
@@ -343,5 +345,103 @@ describe('DescribeConfigs handler', () => {
     const controller = await configured();
     const result = describeOne(controller, { resourceType: BROKER, resourceName: '', configurationKeys: null });
     assert.deepEqual(result.configs.map((c) => [c.name, c.value, c.configSource]), [['log.retention.ms', '2000', CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG]]);
+  });
+});
+
+describe('IncrementalAlterConfigs handler', () => {
+  const TOPIC = 2;
+  const BROKER = 4;
+  const { SET, DELETE, APPEND, SUBTRACT } = CONFIG_OPERATION;
+  const alter = (controller: TestController, resources: AlterConfigsResource[], validateOnly = false) => handleIncrementalAlterConfigs({ resources, validateOnly }, contextOf(controller));
+  const topicValue = (controller: TestController, topicName: string, key: string) => controller.broker.image.configs.topic.get(topicName)?.get(key);
+
+  it('sets and deletes topic and broker configs, and waits until the broker image shows them', async () => {
+    const controller = await withTopics(['t']);
+    controller.publishAtOnce = false;
+    let answered = false;
+    const pending = alter(controller, [
+      { resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: SET, value: '5' }, { name: 'segment.ms', configOperation: DELETE, value: null }] },
+      { resourceType: BROKER, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: SET, value: '6' }] },
+    ]).then((r) => ((answered = true), r));
+    await waitUntil('the handler waits on the broker image', () => controller.broker.listenerCount === 1);
+    assert.equal(answered, false);
+    controller.release();
+    const response = await pending;
+    assert.deepEqual(response.responses, [
+      { errorCode: 0, errorMessage: null, resourceType: TOPIC, resourceName: 't' },
+      { errorCode: 0, errorMessage: null, resourceType: BROKER, resourceName: '' },
+    ]);
+    assert.equal(topicValue(controller, 't', 'retention.ms'), '5');
+    assert.equal(controller.broker.image.configs.broker.get('')?.get('log.retention.ms'), '6');
+    controller.publishAtOnce = true;
+    const deleted = await alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: DELETE, value: null }] }]);
+    assert.equal(deleted.responses[0]?.errorCode, 0);
+    assert.equal(topicValue(controller, 't', 'retention.ms'), undefined);
+  });
+
+  it('validateOnly changes nothing', async () => {
+    const controller = await withTopics(['t']);
+    const response = await alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: SET, value: '5' }] }], true);
+    assert.equal(response.responses[0]?.errorCode, 0);
+    assert.equal(topicValue(controller, 't', 'retention.ms'), undefined);
+  });
+
+  it('APPEND and SUBTRACT edit list configs from the inherited value', async () => {
+    const controller = await withTopics(['t']);
+    const edit = (configOperation: number, value: string) => alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [{ name: 'cleanup.policy', configOperation, value }] }]);
+    assert.equal((await edit(APPEND, 'compact')).responses[0]?.errorCode, 0);
+    assert.equal(topicValue(controller, 't', 'cleanup.policy'), 'delete,compact');
+    assert.equal((await edit(APPEND, 'delete')).responses[0]?.errorCode, 0);
+    assert.equal(topicValue(controller, 't', 'cleanup.policy'), 'delete,compact');
+    assert.equal((await edit(SUBTRACT, 'delete')).responses[0]?.errorCode, 0);
+    assert.equal(topicValue(controller, 't', 'cleanup.policy'), 'compact');
+    const notList = await alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: APPEND, value: '1' }] }]);
+    assert.equal(notList.responses[0]?.errorCode, code('INVALID_CONFIG'));
+    assert.match(notList.responses[0]?.errorMessage ?? '', /append is not allowed/);
+  });
+
+  it('answers each resource on its own with Kafka codes, and one bad op fails its whole resource', async () => {
+    const controller = await withTopics(['t', 'u', 'v', 'w']);
+    const response = await alter(controller, [
+      { resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: SET, value: '7' }, { name: 'retention.bytes', configOperation: SET, value: 'lots' }] },
+      { resourceType: TOPIC, resourceName: 'missing', configs: [{ name: 'retention.ms', configOperation: SET, value: '7' }] },
+      { resourceType: TOPIC, resourceName: 'u', configs: [{ name: 'no.such.config', configOperation: SET, value: '1' }] },
+      { resourceType: BROKER, resourceName: '1', configs: [{ name: 'listeners', configOperation: SET, value: 'x' }] },
+      { resourceType: TOPIC, resourceName: 'v', configs: [{ name: 'retention.ms', configOperation: 9, value: '1' }] },
+      { resourceType: 3, resourceName: 'g', configs: [] },
+      { resourceType: BROKER, resourceName: '2', configs: [{ name: 'log.retention.ms', configOperation: SET, value: null }] },
+      { resourceType: TOPIC, resourceName: 'w', configs: [{ name: 'retention.ms', configOperation: SET, value: '1' }] },
+      { resourceType: TOPIC, resourceName: 'w', configs: [{ name: 'segment.ms', configOperation: SET, value: '1' }] },
+      { resourceType: BROKER, resourceName: '3', configs: [{ name: 'log.retention.ms', configOperation: SET, value: '8' }] },
+    ]);
+    assert.deepEqual(response.responses.map((r) => r.errorCode), [
+      code('INVALID_CONFIG'),
+      code('UNKNOWN_TOPIC_OR_PARTITION'),
+      code('INVALID_CONFIG'),
+      code('INVALID_CONFIG'),
+      code('INVALID_REQUEST'),
+      code('INVALID_REQUEST'),
+      code('INVALID_REQUEST'),
+      code('INVALID_REQUEST'),
+      code('INVALID_REQUEST'),
+      0,
+    ]);
+    assert.equal(topicValue(controller, 'w', 'retention.ms'), undefined, 'a resource named twice is not altered');
+    assert.equal(topicValue(controller, 't', 'retention.ms'), undefined, 'the good op of a failed resource is not applied');
+    assert.equal(controller.broker.image.configs.broker.get('3')?.get('log.retention.ms'), '8');
+  });
+
+  it('answers a resource without ops itself', async () => {
+    const controller = await withTopics(['t']);
+    const response = await alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [] }, { resourceType: TOPIC, resourceName: 'nope', configs: [] }]);
+    assert.deepEqual(response.responses.map((r) => r.errorCode), [0, code('UNKNOWN_TOPIC_OR_PARTITION')]);
+    assert.equal(controller.calls.length, 1, 'only the topic creation reached the controller');
+  });
+
+  it('answers REQUEST_TIMED_OUT when no controller answers', async () => {
+    const controller = await withTopics(['t']);
+    controller.mode = 'unreachable';
+    const response = await alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: SET, value: '5' }] }]);
+    assert.equal(response.responses[0]?.errorCode, code('REQUEST_TIMED_OUT'));
   });
 });

@@ -21,8 +21,11 @@ import type { AdminController, AdminControllerMethod, AdminView } from './contex
  * long given up anyway.
  */
 export const ADMIN_WAIT_MS_MAX = 60_000;
-/** IncrementalAlterConfigs names no timeout: how long it waits for this node's image to show the change. */
-export const ALTER_CONFIGS_IMAGE_WAIT_MS = 5_000;
+/**
+ * IncrementalAlterConfigs names no timeout: its budget for the controller and this node's image,
+ * under a client's default request.timeout.ms (30 s), so an answer comes before the client gives up.
+ */
+export const ALTER_CONFIGS_TIMEOUT_MS = 25_000;
 
 /** A Kafka error as it goes on the wire: the code and a message (null when there is no error). */
 export interface WireError {

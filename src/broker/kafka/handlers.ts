@@ -1,5 +1,6 @@
 // Routes a decoded request to its handler. Handlers are pure over their RequestContext.
 import type { KafkaRequest, KafkaResponse } from '../../protocol/request.js';
+import { handleIncrementalAlterConfigs } from './alter-configs-handler.js';
 import { handleApiVersions } from './api-versions-handler.js';
 import type { RequestContext } from './context.js';
 import { handleCreatePartitions } from './create-partitions-handler.js';
@@ -24,5 +25,7 @@ export const handleRequest: RequestHandler = (request, context) => {
       return handleCreatePartitions(request.body, context).then((body) => ({ api: 'CreatePartitions', body }));
     case 'DescribeConfigs':
       return { api: 'DescribeConfigs', body: handleDescribeConfigs(request.body, context) };
+    case 'IncrementalAlterConfigs':
+      return handleIncrementalAlterConfigs(request.body, context).then((body) => ({ api: 'IncrementalAlterConfigs', body }));
   }
 };
