@@ -35,6 +35,7 @@ export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('DescribeConfigs', 0, 4, 4),
   range('CreatePartitions', 0, 3, 2),
   range('IncrementalAlterConfigs', 0, 1, 1),
+  range('DescribeCluster', 0, 1, 0),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));

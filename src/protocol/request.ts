@@ -6,6 +6,7 @@ import { decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRe
 import { decodeMetadataRequest, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './apis/metadata.js';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse } from './apis/create-topics.js';
 import { decodeCreatePartitionsRequest, encodeCreatePartitionsResponse, type CreatePartitionsRequest, type CreatePartitionsResponse } from './apis/create-partitions.js';
+import { decodeDescribeClusterRequest, encodeDescribeClusterResponse, type DescribeClusterRequest, type DescribeClusterResponse } from './apis/describe-cluster.js';
 import { decodeDescribeConfigsRequest, encodeDescribeConfigsResponse, type DescribeConfigsRequest, type DescribeConfigsResponse } from './apis/describe-configs.js';
 import {
   decodeIncrementalAlterConfigsRequest,
@@ -25,7 +26,8 @@ export type KafkaRequest =
   | { readonly api: 'DeleteTopics'; readonly header: RequestHeader; readonly body: DeleteTopicsRequest }
   | { readonly api: 'CreatePartitions'; readonly header: RequestHeader; readonly body: CreatePartitionsRequest }
   | { readonly api: 'DescribeConfigs'; readonly header: RequestHeader; readonly body: DescribeConfigsRequest }
-  | { readonly api: 'IncrementalAlterConfigs'; readonly header: RequestHeader; readonly body: IncrementalAlterConfigsRequest };
+  | { readonly api: 'IncrementalAlterConfigs'; readonly header: RequestHeader; readonly body: IncrementalAlterConfigsRequest }
+  | { readonly api: 'DescribeCluster'; readonly header: RequestHeader; readonly body: DescribeClusterRequest };
 
 export type KafkaResponse =
   | { readonly api: 'ApiVersions'; readonly body: ApiVersionsResponse }
@@ -34,7 +36,8 @@ export type KafkaResponse =
   | { readonly api: 'DeleteTopics'; readonly body: DeleteTopicsResponse }
   | { readonly api: 'CreatePartitions'; readonly body: CreatePartitionsResponse }
   | { readonly api: 'DescribeConfigs'; readonly body: DescribeConfigsResponse }
-  | { readonly api: 'IncrementalAlterConfigs'; readonly body: IncrementalAlterConfigsResponse };
+  | { readonly api: 'IncrementalAlterConfigs'; readonly body: IncrementalAlterConfigsResponse }
+  | { readonly api: 'DescribeCluster'; readonly body: DescribeClusterResponse };
 
 /** What a frame turned out to be. `unsupported` carries only the fixed header prefix we could trust. */
 export type DecodedFrame =
@@ -69,6 +72,8 @@ function decodeBody(r: Reader, header: RequestHeader): KafkaRequest {
       return { api: 'DescribeConfigs', header, body: decodeDescribeConfigsRequest(r, header.apiVersion) };
     case API_KEYS.IncrementalAlterConfigs:
       return { api: 'IncrementalAlterConfigs', header, body: decodeIncrementalAlterConfigsRequest(r, header.apiVersion) };
+    case API_KEYS.DescribeCluster:
+      return { api: 'DescribeCluster', header, body: decodeDescribeClusterRequest(r, header.apiVersion) };
     default:
       throw new Error(`api key ${header.apiKey} is in SUPPORTED_APIS without a decoder`);
   }
@@ -102,5 +107,7 @@ function encodeBody(w: Writer, version: number, response: KafkaResponse): void {
       return encodeDescribeConfigsResponse(w, version, response.body);
     case 'IncrementalAlterConfigs':
       return encodeIncrementalAlterConfigsResponse(w, version, response.body);
+    case 'DescribeCluster':
+      return encodeDescribeClusterResponse(w, version, response.body);
   }
 }

@@ -7,6 +7,7 @@ import { handleIncrementalAlterConfigs } from '../../src/broker/kafka/alter-conf
 import { handleCreatePartitions } from '../../src/broker/kafka/create-partitions-handler.js';
 import { handleCreateTopics } from '../../src/broker/kafka/create-topics-handler.js';
 import { handleDeleteTopics } from '../../src/broker/kafka/delete-topics-handler.js';
+import { handleDescribeCluster } from '../../src/broker/kafka/describe-cluster-handler.js';
 import { handleDescribeConfigs } from '../../src/broker/kafka/describe-configs-handler.js';
 import { TOPIC_CONFIGS } from '../../src/metadata/configs.js';
 import type { DescribeConfigsResource } from '../../src/protocol/apis/describe-configs.js';
@@ -15,7 +16,8 @@ import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
 import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
 import type { CreatableTopic, CreateTopicsRequest } from '../../src/protocol/apis/create-topics.js';
-import { contextOf, TestController } from './admin-support.js';
+import { addBroker, clusterOf } from '../metadata/controller-support.js';
+import { BrokerImage, contextOf, TestController } from './admin-support.js';
 import { waitUntil } from '../support/wait.js';
 
 const code = (name: keyof typeof KAFKA_ERRORS) => KAFKA_ERRORS[name].code;
@@ -443,5 +445,35 @@ describe('IncrementalAlterConfigs handler', () => {
     controller.mode = 'unreachable';
     const response = await alter(controller, [{ resourceType: TOPIC, resourceName: 't', configs: [{ name: 'retention.ms', configOperation: SET, value: '5' }] }]);
     assert.equal(response.responses[0]?.errorCode, code('REQUEST_TIMED_OUT'));
+  });
+});
+
+describe('DescribeCluster handler', () => {
+  it("lists the unfenced brokers with this listener's endpoint, the cluster id and the controller", () => {
+    const image = clusterOf([1, 2]);
+    const fenced = addBroker(image, 3, { fenced: true });
+    const controller = new TestController(fenced, new BrokerImage(fenced));
+    const response = handleDescribeCluster({ includeClusterAuthorizedOperations: false, endpointType: 1 }, contextOf(controller));
+    assert.deepEqual(response, {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      endpointType: 1,
+      clusterId: 'test-cluster',
+      controllerId: 1,
+      brokers: [
+        { brokerId: 1, host: 'broker1', port: 9092, rack: null },
+        { brokerId: 2, host: 'broker2', port: 9092, rack: null },
+      ],
+      clusterAuthorizedOperations: -0x8000_0000,
+    });
+    assert.deepEqual(handleDescribeCluster({ includeClusterAuthorizedOperations: false, endpointType: 1 }, contextOf(controller, 'OTHER')).brokers, []);
+  });
+
+  it('refuses to describe controllers (MISMATCHED_ENDPOINT_TYPE) or unknown endpoint types', () => {
+    const controller = TestController.withBrokers([1]);
+    const asControllers = handleDescribeCluster({ includeClusterAuthorizedOperations: false, endpointType: 2 }, contextOf(controller));
+    assert.deepEqual([asControllers.errorCode, asControllers.brokers], [114, []]);
+    assert.equal(handleDescribeCluster({ includeClusterAuthorizedOperations: false, endpointType: 7 }, contextOf(controller)).errorCode, 115);
   });
 });

@@ -6,6 +6,7 @@ import type { RequestContext } from './context.js';
 import { handleCreatePartitions } from './create-partitions-handler.js';
 import { handleCreateTopics } from './create-topics-handler.js';
 import { handleDeleteTopics } from './delete-topics-handler.js';
+import { handleDescribeCluster } from './describe-cluster-handler.js';
 import { handleDescribeConfigs } from './describe-configs-handler.js';
 import { handleMetadata } from './metadata-handler.js';
 
@@ -27,5 +28,7 @@ export const handleRequest: RequestHandler = (request, context) => {
       return { api: 'DescribeConfigs', body: handleDescribeConfigs(request.body, context) };
     case 'IncrementalAlterConfigs':
       return handleIncrementalAlterConfigs(request.body, context).then((body) => ({ api: 'IncrementalAlterConfigs', body }));
+    case 'DescribeCluster':
+      return { api: 'DescribeCluster', body: handleDescribeCluster(request.body, context) };
   }
 };
