@@ -10,6 +10,12 @@ export const API_KEYS = Object.freeze({
   ApiVersions: 18,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DescribeConfigs: 32,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
+  DescribeCluster: 60,
 });
 
 export type ApiName = keyof typeof API_KEYS;
@@ -33,8 +39,14 @@ export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('ListOffsets', 0, 6, 6),
   range('Metadata', 0, 12, 9),
   range('ApiVersions', 0, 3, 3),
+  range('CreateTopics', 0, 7, 5),
+  range('DeleteTopics', 0, 6, 4),
   range('InitProducerId', 0, 4, 2),
   range('OffsetForLeaderEpoch', 0, 4, 4),
+  range('DescribeConfigs', 0, 4, 4),
+  range('CreatePartitions', 0, 3, 2),
+  range('IncrementalAlterConfigs', 0, 1, 1),
+  range('DescribeCluster', 0, 1, 0),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));

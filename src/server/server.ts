@@ -8,6 +8,7 @@
 // arrives with the broker's replica manager.
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import { nodeAdminView } from '../broker/kafka/admin-handlers.js';
 import type { KafkaListener } from '../broker/kafka/listener.js';
 import { startKafkaListeners, withBoundPorts } from '../broker/kafka/serve.js';
 import { BrokerLifecycle } from '../broker/lifecycle.js';
@@ -136,7 +137,9 @@ export class FlotillaServer {
         },
       });
       const view = { clusterId: meta.clusterId, image: () => metadata.image, controllerId: () => (node.leaderId() === NO_NODE ? -1 : node.leaderId()), data: { replicas: rm, producerIds } };
-      kafkaListeners = await startKafkaListeners(config, view, log.child({ component: 'kafka' })).catch(async (error: unknown) => {
+      // Admin requests go to the active controller through the broker's controller client.
+      const admin = nodeAdminView({ config, metadata, controller: () => controllerClient });
+      kafkaListeners = await startKafkaListeners(config, { ...view, admin }, log.child({ component: 'kafka' })).catch(async (error: unknown) => {
         // A port in use: leave nothing running behind the error.
         controller?.stop();
         for (const c of cleanups) c();

@@ -2,7 +2,6 @@
 // in-flight requests, a malformed or unsupported request closing only its own connection, the
 // ApiVersions fallback, and the Metadata handler over a hand-built image.
 import assert from 'node:assert/strict';
-import { SUPPORTED_APIS } from '../../src/protocol/api-keys.js';
 import { after, describe, it } from 'node:test';
 import { handleRequest, type RequestHandler } from '../../src/broker/kafka/handlers.js';
 import { KafkaListener } from '../../src/broker/kafka/listener.js';
@@ -11,6 +10,7 @@ import type { RequestContext } from '../../src/broker/kafka/context.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
 import { EMPTY_IMAGE, type BrokerRegistration, type MetadataImage, type TopicImage } from '../../src/metadata/image.js';
 import { brokerEpoch, brokerId, incarnationId, leaderEpoch, partitionEpoch, partitionIndex, topicId, NO_LEADER } from '../../src/metadata/types.js';
+import { SUPPORTED_APIS } from '../../src/protocol/api-keys.js';
 import { decodeApiVersionsResponse } from '../../src/protocol/apis/api-versions.js';
 import { decodeMetadataResponse, ZERO_UUID } from '../../src/protocol/apis/metadata.js';
 import { readResponseHeader } from '../../src/protocol/header.js';

@@ -116,7 +116,7 @@ export class KafkaConnection {
 
   private context(): RequestContext {
     const { broker } = this.options;
-    return { image: broker.image(), clusterId: broker.clusterId, controllerId: broker.controllerId(), listenerName: this.options.listenerName, data: broker.data };
+    return { image: broker.image(), clusterId: broker.clusterId, controllerId: broker.controllerId(), listenerName: this.options.listenerName, data: broker.data, admin: broker.admin };
   }
 
   /** Writes every finished response at the head of the queue, in order. */

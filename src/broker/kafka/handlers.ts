@@ -1,11 +1,17 @@
 // Routes a decoded request to its handler. Handlers are pure over their RequestContext, and a
 // handler answering `undefined` sends no response (Produce with acks=0).
 import type { KafkaRequest, KafkaResponse } from '../../protocol/request.js';
+import { handleIncrementalAlterConfigs } from './alter-configs-handler.js';
 import { handleApiVersions } from './api-versions-handler.js';
 import type { RequestContext } from './context.js';
 import type { DataPlane } from './data-plane.js';
 import { handleFetch } from './fetch-handler.js';
 import { handleInitProducerId } from './init-producer-id-handler.js';
+import { handleCreatePartitions } from './create-partitions-handler.js';
+import { handleCreateTopics } from './create-topics-handler.js';
+import { handleDeleteTopics } from './delete-topics-handler.js';
+import { handleDescribeCluster } from './describe-cluster-handler.js';
+import { handleDescribeConfigs } from './describe-configs-handler.js';
 import { handleMetadata } from './metadata-handler.js';
 import { handleListOffsets, handleOffsetForLeaderEpoch } from './offsets-handlers.js';
 import { handleProduce } from './produce-handler.js';
@@ -30,6 +36,18 @@ export const handleRequest: RequestHandler = async (request, context) => {
       return { api: 'OffsetForLeaderEpoch', body: handleOffsetForLeaderEpoch(request.body, dataPlane(context)) };
     case 'InitProducerId':
       return { api: 'InitProducerId', body: await handleInitProducerId(request.body, dataPlane(context)) };
+    case 'CreateTopics':
+      return handleCreateTopics(request.body, context).then((body) => ({ api: 'CreateTopics', body }));
+    case 'DeleteTopics':
+      return handleDeleteTopics(request.body, context).then((body) => ({ api: 'DeleteTopics', body }));
+    case 'CreatePartitions':
+      return handleCreatePartitions(request.body, context).then((body) => ({ api: 'CreatePartitions', body }));
+    case 'DescribeConfigs':
+      return { api: 'DescribeConfigs', body: handleDescribeConfigs(request.body, context) };
+    case 'IncrementalAlterConfigs':
+      return handleIncrementalAlterConfigs(request.body, context).then((body) => ({ api: 'IncrementalAlterConfigs', body }));
+    case 'DescribeCluster':
+      return { api: 'DescribeCluster', body: handleDescribeCluster(request.body, context) };
   }
 };
 
