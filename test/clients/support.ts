@@ -156,6 +156,22 @@ export function runProgram(command: string, args: readonly string[], options: { 
   });
 }
 
+/**
+ * A program's stderr for an assertion message: each distinct line once (librdkafka's timestamp
+ * field blanked), with its count, so that 10,000 "Delivery failed" lines read as one.
+ */
+export function summarizeStderr(stderr: string, linesMax = 30): string {
+  const counts = new Map<string, number>();
+  for (const line of stderr.split('\n')) {
+    if (line.trim() === '') continue;
+    const key = line.replace(/^(%\d\|)[\d.]+\|/, '$1|');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const shown = [...counts].slice(0, linesMax).map(([line, n]) => (n > 1 ? `${n} x ${line}` : line));
+  if (counts.size > linesMax) shown.push(`... ${counts.size - linesMax} more distinct lines`);
+  return shown.join('\n');
+}
+
 /** Whether `command args` runs at all (exit status 0): decides a skip when a Debian client is missing. */
 export async function runs(command: string, args: readonly string[]): Promise<boolean> {
   try {
