@@ -156,9 +156,12 @@ export function runProgram(command: string, args: readonly string[], options: { 
   });
 }
 
+const STDERR_TAIL_LINES = 8;
+
 /**
  * A program's stderr for an assertion message: each distinct line once (librdkafka's timestamp
- * field blanked), with its count, so that 10,000 "Delivery failed" lines read as one.
+ * field blanked), with its count, so that 10,000 "Delivery failed" lines read as one; then its
+ * last lines as they were (a traceback, say).
  */
 export function summarizeStderr(stderr: string, linesMax = 30): string {
   const counts = new Map<string, number>();
@@ -169,7 +172,8 @@ export function summarizeStderr(stderr: string, linesMax = 30): string {
   }
   const shown = [...counts].slice(0, linesMax).map(([line, n]) => (n > 1 ? `${n} x ${line}` : line));
   if (counts.size > linesMax) shown.push(`... ${counts.size - linesMax} more distinct lines`);
-  return shown.join('\n');
+  const tail = stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES);
+  return [...shown, `--- the last ${tail.length} lines:`, ...tail].join('\n');
 }
 
 /** Whether `command args` runs at all (exit status 0): decides a skip when a Debian client is missing. */
