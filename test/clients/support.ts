@@ -4,6 +4,8 @@
 // 0, keys, values and headers, failing on the first record that differs.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '../../src/raft/core/random.js';
 import { LocalCluster } from '../../src/server/local-cluster.js';
 import { waitUntil } from '../support/wait.js';
@@ -183,4 +185,43 @@ export async function runs(command: string, args: readonly string[]): Promise<bo
   } catch {
     return false;
   }
+}
+
+// ---- the Python clients (Debian's modules, which only /usr/bin/python3 sees) ----
+
+export const PYTHON = '/usr/bin/python3';
+
+/** A script under test/clients/python/: it stays in the source tree (tsc copies only .ts), so from dist/test/clients/ up to the repo. */
+export const pythonScript = (name: string): string => fileURLToPath(new URL(`../../../test/clients/python/${name}`, import.meta.url));
+
+/** Why a Python client's tests are skipped, or undefined when `module` imports. */
+export async function pythonModuleMissing(module: string, debianPackage: string): Promise<string | undefined> {
+  if (await runs(PYTHON, ['-c', `import ${module}`])) return undefined;
+  return `${PYTHON} cannot import ${module}: ${debianPackage} is not installed (run scripts/install-debian-packages.sh as root; .ci/run does)`;
+}
+
+/** The records as the Python scripts read them: one JSON object per line, bytes in base64. */
+export async function writeRecordsJsonLines(file: string, records: readonly TestRecord[]): Promise<void> {
+  const b64 = (b: Buffer) => b.toString('base64');
+  await writeFile(file, records.map((r) => JSON.stringify({ k: b64(r.key), v: b64(r.value), h: r.headers.map(([k, v]) => [k, b64(v)]) }) + '\n').join(''));
+}
+
+/** A record line the Python scripts print. */
+export interface JsonRecordLine {
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: ReadonlyArray<readonly [string, string | null]>;
+}
+
+export function fromJsonLine(l: JsonRecordLine): ConsumedRecord {
+  const bytes = (s: string | null) => (s === null ? null : Buffer.from(s, 'base64'));
+  return { offset: l.offset, key: bytes(l.key), value: bytes(l.value), headers: l.headers.map(([k, v]) => [k, bytes(v)] as const) };
+}
+
+/** Runs a Python script to its end; asserts exit 0 (showing its stderr if not); returns its stdout's JSON lines. */
+export async function runPythonJson(script: string, args: readonly string[]): Promise<unknown[]> {
+  const r = await runProgram(PYTHON, [script, ...args, '--deadline', String(CLIENT_DEADLINE_MS / 1000)], { timeoutMs: CLIENT_DEADLINE_MS + 30_000 });
+  assert.equal(r.code, 0, `${script} ${args.join(' ')} exited ${r.code}\nstderr:\n${summarizeStderr(r.stderr)}`);
+  return r.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
 }
