@@ -3,8 +3,13 @@
 // table in the same change as its codec and handler.
 
 export const API_KEYS = Object.freeze({
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
   Metadata: 3,
   ApiVersions: 18,
+  InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
 });
 
 export type ApiName = keyof typeof API_KEYS;
@@ -22,8 +27,14 @@ const range = (name: ApiName, minVersion: number, maxVersion: number, flexibleFr
   Object.freeze({ apiKey: API_KEYS[name], name, minVersion, maxVersion, flexibleFrom });
 
 export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
+  range('Produce', 3, 9, 9),
+  range('Fetch', 4, 12, 12),
+  // v7 adds the max-timestamp query (-3), which needs a scan we do not do yet.
+  range('ListOffsets', 0, 6, 6),
   range('Metadata', 0, 12, 9),
   range('ApiVersions', 0, 3, 3),
+  range('InitProducerId', 0, 4, 2),
+  range('OffsetForLeaderEpoch', 0, 4, 4),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));
