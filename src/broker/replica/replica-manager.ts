@@ -17,6 +17,8 @@ import type { Logger } from '../../util/log.js';
 import { HighWatermarkCheckpoint } from '../log/checkpoint.js';
 import type { LogConfig, PartitionLog } from '../log/partition-log.js';
 import { offset } from '../log/types.js';
+import { FileSnapshotStore, type ProducerSnapshotStore } from '../producer/producer-snapshot.js';
+import { ProducerStateManager } from '../producer/producer-state-manager.js';
 import { FollowerFetchers, type ReplicaFetchClientFactory } from './follower-fetcher.js';
 import { Partition, type PartitionKey } from './partition.js';
 import { Purgatory } from './purgatory.js';
@@ -48,6 +50,8 @@ export interface ReplicaManagerConfig {
   /** How often leaders check their followers for ISR changes, and HWs are checkpointed. */
   readonly isrCheckIntervalMs: number;
   readonly hwCheckpointIntervalMs: number;
+  /** log.retention.check.interval.ms: how often retention deletes old segments. */
+  readonly retentionCheckIntervalMs: number;
 }
 
 export const DEFAULT_REPLICA_CONFIG: ReplicaManagerConfig = Object.freeze({
@@ -58,6 +62,7 @@ export const DEFAULT_REPLICA_CONFIG: ReplicaManagerConfig = Object.freeze({
   fsyncAlways: false,
   isrCheckIntervalMs: 1_000,
   hwCheckpointIntervalMs: 5_000,
+  retentionCheckIntervalMs: 5 * 60_000,
 });
 
 export interface ReplicaManagerOptions {
@@ -65,6 +70,8 @@ export interface ReplicaManagerOptions {
   /** Partition logs live in `<logDir>/<topic>-<partition>`. */
   readonly logDir: string;
   readonly openLog: LogOpener;
+  /** Where a partition keeps its producer-state snapshots (default: files in its log directory). */
+  readonly producerSnapshots?: (dir: string) => ProducerSnapshotStore;
   readonly alterPartition: AlterPartitionSender;
   readonly fetchClients: ReplicaFetchClientFactory;
   /** This broker's registration epoch, sent with its fetches (-1 before it registered). */
@@ -101,6 +108,7 @@ export class ReplicaManager {
     this.fetchers = new FollowerFetchers({ self: options.self, brokerEpoch: options.brokerEpoch, clients: options.fetchClients, config: this.config, log: options.log });
     this.timers.push(setInterval(() => this.checkIsrs(), this.config.isrCheckIntervalMs).unref());
     this.timers.push(setInterval(() => void this.checkpointHws(), this.config.hwCheckpointIntervalMs).unref());
+    this.timers.push(setInterval(() => void this.applyRetention(), this.config.retentionCheckIntervalMs).unref());
   }
 
   get self(): BrokerId {
@@ -190,7 +198,9 @@ export class ReplicaManager {
     const log = await this.options.openLog(dir, logConfigOf(image, key.topic));
     const hwCheckpoint = new HighWatermarkCheckpoint(join(dir, HW_FILE));
     const hw = (await hwCheckpoint.read().catch(() => undefined)) ?? offset(0);
-    const partition = new Partition(key, log, this.options.self, hw, this.clockMs);
+    const store = this.options.producerSnapshots?.(dir) ?? new FileSnapshotStore(dir);
+    const producers = await ProducerStateManager.load(store, log, { clockMs: this.clockMs, logger: this.options.log.child({ topic: key.topic, partition: key.partition }) });
+    const partition = new Partition(key, log, this.options.self, hw, this.clockMs, producers);
     const h: Hosted = { partition, hwCheckpoint, checkpointedHw: partition.highWatermark };
     this.hosted.set(`${key.topicId}:${key.partition}`, h);
     return h;
@@ -266,6 +276,22 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Deletes what retention.ms and retention.bytes allow on every replica, leader or follower, as
+   * Kafka does (each replica applies the topic's retention to its own log).
+   */
+  async applyRetention(): Promise<void> {
+    for (const h of this.hosted.values()) {
+      const p = h.partition;
+      try {
+        const removed = await p.applyRetention();
+        if (removed > 0) this.options.log.info({ topic: p.key.topic, partition: p.key.partition, segments: removed, logStartOffset: p.log.logStartOffset }, 'retention deleted old segments');
+      } catch (error) {
+        this.options.log.warn({ err: error, topic: p.key.topic, partition: p.key.partition }, 'retention failed');
+      }
+    }
+  }
+
   /** Stops fetching and serving, checkpoints the HWs and closes every log. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -276,6 +302,7 @@ export class ReplicaManager {
     await this.checkpointHws();
     for (const h of this.hosted.values()) {
       await h.partition.makeNone();
+      await h.partition.snapshotProducers().catch((error: unknown) => this.options.log.warn({ err: error, topic: h.partition.key.topic }, 'writing the producer snapshot failed'));
       await h.partition.log.close();
     }
     this.hosted.clear();
