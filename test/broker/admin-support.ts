@@ -140,11 +140,12 @@ export function testServerConfig(): ServerConfig {
   };
 }
 
-export function adminView(controller: TestController): AdminView {
+export function adminView(controller: TestController, autoCreateTopics = false): AdminView {
   return {
     controller,
     awaitImage: (ready, timeoutMs) => awaitImage(controller.broker, ready, timeoutMs),
     nodeId: TEST_NODE_ID,
+    autoCreateTopics,
     staticConfigs: staticBrokerConfigs(testServerConfig()),
   };
 }

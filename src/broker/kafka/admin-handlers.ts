@@ -137,6 +137,7 @@ export function nodeAdminView(options: { readonly config: ServerConfig; readonly
     controller: new LateController(options.controller),
     awaitImage: (ready, timeoutMs) => awaitImage(options.metadata, ready, timeoutMs),
     nodeId: options.config.nodeId,
+    autoCreateTopics: options.config.autoCreateTopics,
     staticConfigs: staticBrokerConfigs(options.config),
   };
 }

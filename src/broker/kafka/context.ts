@@ -46,6 +46,8 @@ export interface AdminView {
   /** Resolves true once `ready` holds for the node's image (now or later), false after `timeoutMs`. */
   awaitImage(ready: (image: MetadataImage) => boolean, timeoutMs: number): Promise<boolean>;
   readonly nodeId: number;
+  /** auto.create.topics.enable: Metadata for an unknown topic creates it (with the cluster defaults). */
+  readonly autoCreateTopics: boolean;
   /** Kafka config name -> value of what the node was started with (read-only, STATIC_BROKER_CONFIG). */
   readonly staticConfigs: ReadonlyMap<string, string>;
 }

@@ -12,7 +12,7 @@ import { handleCreateTopics } from './create-topics-handler.js';
 import { handleDeleteTopics } from './delete-topics-handler.js';
 import { handleDescribeCluster } from './describe-cluster-handler.js';
 import { handleDescribeConfigs } from './describe-configs-handler.js';
-import { handleMetadata } from './metadata-handler.js';
+import { handleMetadataRequest } from './metadata-handler.js';
 import { handleListOffsets, handleOffsetForLeaderEpoch } from './offsets-handlers.js';
 import { handleProduce } from './produce-handler.js';
 
@@ -23,7 +23,7 @@ export const handleRequest: RequestHandler = async (request, context) => {
     case 'ApiVersions':
       return { api: 'ApiVersions', body: handleApiVersions() };
     case 'Metadata':
-      return { api: 'Metadata', body: handleMetadata(request.body, context) };
+      return { api: 'Metadata', body: await handleMetadataRequest(request.body, context) };
     case 'Produce': {
       const body = await handleProduce(request.body, dataPlane(context));
       return body === undefined ? undefined : { api: 'Produce', body };
