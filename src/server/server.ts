@@ -200,7 +200,8 @@ function startReplicaManager(config: ServerConfig, client: ControllerClient, bro
     alterPartition: async (req) => {
       const r = await client.call('alterPartition', { ...req, brokerId: self, brokerEpoch: brokerEpoch(), newIsr: [...req.newIsr] });
       if (r.error) return { error: r.error.code ?? 'UNKNOWN_SERVER_ERROR' };
-      return { isr: (r.partition?.isr ?? []).map((n) => brokerId(n) as BrokerId) };
+      if (!r.partition) return { error: 'UNKNOWN_SERVER_ERROR' };
+      return { committed: { isr: (r.partition.isr ?? []).map((n) => brokerId(n) as BrokerId), partitionEpoch: r.partition.partitionEpoch ?? 0 } };
     },
     fetchClients: grpcReplicaFetchClient,
     brokerEpoch,

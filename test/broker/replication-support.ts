@@ -54,7 +54,8 @@ export class ReplicationHarness {
         if (result.response.error !== undefined) return { error: result.response.error.code };
         this.image = applyResult(this.image, result);
         void this.publish();
-        return { isr: result.response.partition?.isr };
+        const committed = result.response.partition;
+        return committed === undefined ? { error: 'UNKNOWN_SERVER_ERROR' } : { committed: { isr: committed.isr, partitionEpoch: committed.partitionEpoch } };
       },
       fetchClients: (leader) => ({
         fetch: async (request) => {

@@ -35,6 +35,8 @@ export interface LeaderStateInit {
   readonly self: BrokerId;
   readonly replicas: readonly BrokerId[];
   readonly isr: readonly BrokerId[];
+  /** The partition epoch of that ISR: an assignment older than the one held is ignored. */
+  readonly partitionEpoch: number;
   /** The leader's log end offset when it took over: its epoch starts here. */
   readonly epochStartOffset: Offset;
   readonly highWatermark: Offset;
@@ -50,6 +52,7 @@ export class LeaderState {
   private replicas: readonly BrokerId[];
   /** The committed ISR (from the metadata image). */
   private committedIsr: readonly BrokerId[];
+  private partitionEpoch: number;
   /** The ISR an in-flight AlterPartition asks for, if any. */
   private pendingIsr: readonly BrokerId[] | undefined;
   private readonly followers = new Map<BrokerId, FollowerState>();
@@ -59,6 +62,7 @@ export class LeaderState {
     this.self = init.self;
     this.replicas = init.replicas;
     this.committedIsr = init.isr;
+    this.partitionEpoch = init.partitionEpoch;
     this.epochStartOffset = init.epochStartOffset;
     this.hw = init.highWatermark;
     for (const r of init.replicas) if (r !== init.self) this.followers.set(r, newFollower(init.nowMs));
@@ -88,8 +92,14 @@ export class LeaderState {
     return this.followers.get(id)?.logEndOffset ?? UNKNOWN_OFFSET;
   }
 
-  /** A new image with the same leader epoch: replicas or the committed ISR may have changed. */
-  updateAssignment(replicas: readonly BrokerId[], isr: readonly BrokerId[], nowMs: number): void {
+  /**
+   * A new image with the same leader epoch: replicas or the committed ISR may have changed. An
+   * image older (by partition epoch) than an AlterPartition answer already taken changes nothing,
+   * as in Kafka: the answer is newer than the image that has not caught up with it yet.
+   */
+  updateAssignment(replicas: readonly BrokerId[], isr: readonly BrokerId[], partitionEpoch: number, nowMs: number): void {
+    if (partitionEpoch < this.partitionEpoch) return;
+    this.partitionEpoch = partitionEpoch;
     this.replicas = replicas;
     this.committedIsr = isr;
     for (const r of replicas) if (r !== this.self && !this.followers.has(r)) this.followers.set(r, newFollower(nowMs));
@@ -167,9 +177,16 @@ export class LeaderState {
    * The AlterPartition finished: `committedIsr` is the ISR the controller committed (the image
    * brings the same a little later), undefined if the change was refused or not delivered.
    */
-  endAlter(committedIsr?: readonly BrokerId[]): void {
+  endAlter(committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number }): void {
     this.pendingIsr = undefined;
-    if (committedIsr !== undefined) this.committedIsr = committedIsr;
+    if (committed === undefined || committed.partitionEpoch <= this.partitionEpoch) return;
+    this.committedIsr = committed.isr;
+    this.partitionEpoch = committed.partitionEpoch;
+  }
+
+  /** The partition epoch of the ISR held (for AlterPartition requests). */
+  get isrPartitionEpoch(): number {
+    return this.partitionEpoch;
   }
 }
 

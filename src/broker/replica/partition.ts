@@ -103,15 +103,15 @@ export class Partition {
   }
 
   /** Becomes (or stays) leader at `epoch`; returns false if the epoch is older than the one held. */
-  makeLeader(epoch: LeaderEpoch, replicas: readonly BrokerId[], isr: readonly BrokerId[]): Promise<boolean> {
+  makeLeader(epoch: LeaderEpoch, replicas: readonly BrokerId[], isr: readonly BrokerId[], partitionEpoch: number): Promise<boolean> {
     return this.queue.run(async () => {
       const r = this.currentRole;
       if (r.kind !== 'none' && epoch < r.epoch) return false;
       if (r.kind === 'leader' && epoch === r.epoch) {
-        r.state.updateAssignment(replicas, isr, this.clockMs());
+        r.state.updateAssignment(replicas, isr, partitionEpoch, this.clockMs());
         return true;
       }
-      const state = new LeaderState({ self: this.self, replicas, isr, epochStartOffset: this.log.logEndOffset, highWatermark: this.hw, nowMs: this.clockMs() });
+      const state = new LeaderState({ self: this.self, replicas, isr, partitionEpoch, epochStartOffset: this.log.logEndOffset, highWatermark: this.hw, nowMs: this.clockMs() });
       this.currentRole = { kind: 'leader', epoch, state, fenced: false };
       this.emit('role');
       return true;

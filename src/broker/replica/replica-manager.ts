@@ -35,7 +35,7 @@ export type AlterPartitionSender = (request: {
   readonly leaderEpoch: LeaderEpoch;
   readonly partitionEpoch: PartitionEpoch;
   readonly newIsr: readonly BrokerId[];
-}) => Promise<{ readonly error?: string; readonly isr?: readonly BrokerId[] }>;
+}) => Promise<{ readonly error?: string; readonly committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number } }>;
 
 export interface ReplicaManagerConfig {
   /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
@@ -177,7 +177,7 @@ export class ReplicaManager {
     const p = h.partition;
     if (reg.leader === this.options.self) {
       const wasLeading = p.role.kind === 'leader' && p.role.epoch === reg.leaderEpoch;
-      if (!(await p.makeLeader(reg.leaderEpoch, reg.replicas, reg.isr))) return;
+      if (!(await p.makeLeader(reg.leaderEpoch, reg.replicas, reg.isr, reg.partitionEpoch))) return;
       this.fetchers.remove(p);
       p.advanceHwIfLeader(minInsyncReplicas(image, topic.name));
       if (!wasLeading) this.options.log.info({ topic: topic.name, partition: index, epoch: reg.leaderEpoch, logEndOffset: p.log.logEndOffset, hw: p.highWatermark }, 'leading partition');
@@ -245,13 +245,14 @@ export class ReplicaManager {
       if (change === undefined) continue;
       const reg = image.topicsById.get(p.key.topicId)?.partitions.get(p.key.partition);
       if (reg === undefined || reg.leaderEpoch !== r.epoch) continue;
+      const partitionEpoch = Math.max(reg.partitionEpoch, r.state.isrPartitionEpoch) as PartitionEpoch;
       r.state.beginAlter(change.isr);
       this.options.log.info({ topic: p.key.topic, partition: p.key.partition, kind: change.kind, isr: change.isr }, 'asking the controller to change the ISR');
-      const request = { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch: reg.partitionEpoch, newIsr: change.isr };
+      const request = { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: change.isr };
       this.options.alterPartition(request).then(
         (answer) => {
           if (answer.error !== undefined) this.options.log.warn({ topic: p.key.topic, partition: p.key.partition, error: answer.error }, 'ISR change refused');
-          r.state.endAlter(answer.error === undefined ? answer.isr : undefined);
+          r.state.endAlter(answer.error === undefined ? answer.committed : undefined);
           p.advanceHwIfLeader(this.minIsr(p.key.topic));
         },
         (error: unknown) => {
