@@ -60,7 +60,7 @@ const VIOLATIONS_SHOWN_MAX = 20;
 
 export class DataHistory {
   readonly events: HistoryEvent[] = [];
-  private readonly okTimes: number[] = [];
+  private readonly acks: Array<{ readonly time: number; readonly node: number }> = [];
   readonly startedAt = Date.now();
   private okCount = 0;
   private doneSeen = false;
@@ -78,7 +78,7 @@ export class DataHistory {
     this.events.push(event);
     if (event.type === 'ok') {
       this.okCount++;
-      this.okTimes.push(event.time);
+      this.acks.push({ time: event.time, node: event.node });
     } else if (event.type === 'done') {
       this.doneSeen = true;
     } else if (event.type === 'crash') {
@@ -107,22 +107,22 @@ export class DataHistory {
   /** Acknowledgements at or after `time`. */
   oksSince(time: number): number {
     let n = 0;
-    for (let i = this.okTimes.length - 1; i >= 0 && this.okTimes[i]! >= time; i--) n++;
+    for (let i = this.acks.length - 1; i >= 0 && this.acks[i]!.time >= time; i--) n++;
     return n;
   }
 
-  /** ms from `time` to the first acknowledgement after it, or undefined if none yet. */
-  gapAfter(time: number): number | undefined {
-    const next = this.okTimes.find((t) => t >= time);
-    return next === undefined ? undefined : next - time;
+  /** ms from `time` to the first acknowledgement after it (by a node other than `notBy`), or undefined if none. */
+  gapAfter(time: number, notBy?: number): number | undefined {
+    const next = this.acks.find((a) => a.time >= time && a.node !== notBy);
+    return next === undefined ? undefined : next.time - time;
   }
 
   /** The longest stretch between consecutive acknowledgements, and when it began. */
   longestAckGap(): { readonly ms: number; readonly from: number } {
     let best = { ms: 0, from: this.startedAt };
-    for (let i = 1; i < this.okTimes.length; i++) {
-      const ms = this.okTimes[i]! - this.okTimes[i - 1]!;
-      if (ms > best.ms) best = { ms, from: this.okTimes[i - 1]! };
+    for (let i = 1; i < this.acks.length; i++) {
+      const ms = this.acks[i]!.time - this.acks[i - 1]!.time;
+      if (ms > best.ms) best = { ms, from: this.acks[i - 1]!.time };
     }
     return best;
   }
