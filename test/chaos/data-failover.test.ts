@@ -1,12 +1,14 @@
 // The data plane under real faults: three combined broker+controller nodes, each a `flotilla
 // server` process in its own network namespace (src/chaos), and an idempotent acks=all producer
 // (data-producer-agent.ts) in a fourth namespace writing unique, increasing values to one partition
-// (replication factor 3, min.insync.replicas 2) while the partition's leader fails. Two runs, each on
-// a topic of its own whose leader is not the active controller, so that the failover is the data
+// (replication factor 3, min.insync.replicas 2) while the partition's leader fails. Three runs, each
+// on a topic of its own whose leader is not the active controller, so that the failover is the data
 // plane's own:
 //   1. the leader is killed (-9) mid-stream, and restarted from its data directory;
 //   2. the leader is cut off from the other nodes (not from the producer, which keeps talking to
-//      it and must not get an acknowledgement it cannot keep), then the partition heals.
+//      it and must not get an acknowledgement it cannot keep), then the partition heals;
+//   3. the leader is paused (SIGSTOP) past its broker session, then resumed: a leader that wakes
+//      up believing it still leads.
 // In each run the producer keeps writing through the failover, the old leader's return and its
 // catching up, and the preferred leader (the old one) taking the partition back, then stops; the partition is
 // read back from its leader up to the high-water mark (data-read-agent.ts) and the whole history
@@ -97,8 +99,8 @@ function scenario(name: string, body: (c: FlotillaCluster, t: TestContext) => Pr
   });
 }
 
-function createCluster(): Promise<FlotillaCluster> {
-  return FlotillaCluster.create({
+async function createCluster(): Promise<FlotillaCluster> {
+  return watchTruncations(await FlotillaCluster.create({
     controllers: NODES,
     brokersOnly: 0,
     serverFlags: [
@@ -106,7 +108,20 @@ function createCluster(): Promise<FlotillaCluster> {
       '--broker-session-timeout-ms', String(SESSION_TIMEOUT_MS),
       '--leader-imbalance-check-interval-seconds', String(LEADER_IMBALANCE_CHECK_SECONDS),
     ],
+  }));
+}
+
+/**
+ * A replica cutting off a divergent suffix (the old leader's unreplicated appends) goes into the
+ * current run's history: it shows what the fault left behind, and the check shows none of it counted.
+ */
+function watchTruncations(c: FlotillaCluster): FlotillaCluster {
+  c.onStderr((id, line) => {
+    if (!line.includes('follower diverged')) return;
+    const { topic, partition, leaderEnd, truncateTo } = JSON.parse(line) as { topic?: string; partition?: number; leaderEnd?: number; truncateTo?: number };
+    current?.record('check', 'truncation', `node ${id} truncates its ${topic}-${partition} to ${truncateTo} (leader's end for its epoch: ${leaderEnd})`);
   });
+  return c;
 }
 
 /** waitUntil, except that a broken metadata invariant fails at once instead of counting as "not yet". */
@@ -253,9 +268,11 @@ async function failoverRun(
   const leader = await createDataTopic(c, topic, history);
   const producer = startProducer(c, topic, history);
   let faultAt = 0;
+  let repaired = true;
   try {
     await untilProduced(producer, history, `${OKS_PER_PHASE} acknowledged writes before the fault`, () => history.oks >= OKS_PER_PHASE);
     faultAt = history.record('fault', fault.label, `node ${leader} (the leader of ${topic}-${PARTITION})`);
+    repaired = false;
     await fault.inject(leader);
     let next: PartitionView | undefined;
     await until(`a leader of ${topic} other than ${leader}`, async () => {
@@ -266,6 +283,7 @@ async function failoverRun(
     await untilProduced(producer, history, `${OKS_PER_PHASE} acknowledged writes after the fault`, () => history.oksSince(faultAt) >= OKS_PER_PHASE);
     history.record('fault', fault.repairLabel, `node ${leader}`);
     await fault.repair(leader);
+    repaired = true;
     await until(`node ${leader} back in the ISR of ${topic}`, async () => partitionOf(await describe(c), topic)?.isr.length === NODES);
     history.record('check', 'ISR whole', JSON.stringify(partitionOf(await describe(c), topic)));
     // auto.leader.rebalance hands the partition back to its preferred leader: one more leader
@@ -274,9 +292,14 @@ async function failoverRun(
     await until(`node ${leader}, the preferred leader, leads ${topic} again`, async () => (back = partitionOf(await describe(c), topic))?.leader === leader);
     const backAt = history.record('check', 'preferred leader back', JSON.stringify(back));
     await untilProduced(producer, history, `${OKS_PER_PHASE} acknowledged writes with the preferred leader back`, () => history.oksSince(backAt) >= OKS_PER_PHASE);
-  } finally {
-    await stopProducer(producer, history);
+  } catch (error) {
+    // The producer's history up to here is what explains the failure; stop it without masking
+    // that, and leave the cluster whole for the next scenario.
+    await stopProducer(producer, history).catch(() => undefined);
+    if (!repaired) await fault.repair(leader).catch(() => undefined);
+    throw error;
   }
+  await stopProducer(producer, history);
   const read = await readBack(c, topic);
   history.record('check', 'read back', `${read.records.length} records up to HW ${read.highWatermark} from node ${read.leader}${read.retries.length ? `; retries: ${read.retries.join('; ')}` : ''}`);
   const check = history.check(read.records);
@@ -320,8 +343,19 @@ scenario('the partition leader cut off from the other nodes (not from the produc
   });
 });
 
+scenario('the partition leader paused (SIGSTOP) past its session, then resumed: every acknowledged write once, in order', async (c, t) => {
+  // The resumed leader still believes it leads until it reads the metadata log, with whatever the
+  // producer had sent it still in its sockets: it must acknowledge none of it.
+  await failoverRun(c, t, 'pause', {
+    label: 'pause',
+    inject: async (leader) => c.pause(leader),
+    repairLabel: 'resume',
+    repair: async (leader) => c.resume(leader),
+  });
+});
+
 scenario('every replica holds the same bytes, the ones the leader served', async (c, t) => {
-  assert.equal(runs.length, 2, 'both runs finished');
+  assert.equal(runs.length, 3, 'every run finished');
   await Promise.all(c.nodeIds.map((id) => c.kill(id)));
   for (const run of runs) {
     for (const id of c.nodeIds) {
