@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { checkHistory, type HistoryEvent, type LogRecord } from './data-history.js';
 
 const invoke = (value: number): HistoryEvent => ({ type: 'invoke', value, time: value });
-const ok = (value: number, offset: number, offsets = [offset]): HistoryEvent => ({ type: 'ok', value, offset, node: 1, attempts: offsets.length, offsets, time: value + 1 });
+const ok = (value: number, offset: number, offsets = [offset], epoch = 0): HistoryEvent => ({ type: 'ok', value, offset, node: 1, epoch, attempts: offsets.length, offsets, time: value + 1 });
 const gaveUp = (type: 'fail' | 'info', value: number): HistoryEvent => ({ type, value, error: 'x', attempts: 1, offsets: [], time: value + 1 });
 const rec = (offset: number, value: number | string): LogRecord => ({ offset, value: String(value), leaderEpoch: 0, producerId: 1, sequence: offset });
 
@@ -24,11 +24,11 @@ function violations(events: readonly HistoryEvent[], log: readonly LogRecord[]):
 describe('data history checker', () => {
   it('passes a clean history and counts it', () => {
     const { events, log } = clean(5);
-    events.push(invoke(5), gaveUp('info', 5), invoke(6), gaveUp('fail', 6), invoke(7), ok(7, 6, [6, 6]));
+    events.push(invoke(5), gaveUp('info', 5), invoke(6), gaveUp('fail', 6), invoke(7), ok(7, 6, [6, 6], 1));
     log.push(rec(5, 5), rec(6, 7));
     const c = checkHistory(events, log);
     assert.deepEqual(c.violations, []);
-    assert.deepEqual([c.invoked, c.ok, c.failed, c.info, c.infoPresent, c.okAfterRetry, c.logRecords], [8, 6, 1, 1, 1, 1, 7]);
+    assert.deepEqual([c.invoked, c.ok, c.failed, c.info, c.infoPresent, c.okAfterRetry, c.okAsDuplicate, c.logRecords], [8, 6, 1, 1, 1, 1, 1, 7]);
   });
 
   it('finds a lost acknowledged write', () => {

@@ -13,7 +13,7 @@
 
 export type ProducerEvent =
   | { readonly type: 'invoke'; readonly value: number; readonly time: number }
-  | { readonly type: 'ok'; readonly value: number; readonly offset: number; readonly node: number; readonly attempts: number; readonly offsets: readonly number[]; readonly time: number }
+  | { readonly type: 'ok'; readonly value: number; readonly offset: number; readonly node: number; readonly epoch: number; readonly attempts: number; readonly offsets: readonly number[]; readonly time: number }
   | { readonly type: 'fail' | 'info'; readonly value: number; readonly error: string; readonly attempts: number; readonly offsets: readonly number[]; readonly time: number }
   | { readonly type: 'retry'; readonly value: number; readonly node: number; readonly error: string; readonly time: number }
   | { readonly type: 'producer'; readonly producerId: number; readonly producerEpoch: number; readonly from: string; readonly time: number }
@@ -54,6 +54,11 @@ export interface DataCheck {
   readonly retries: ReadonlyMap<string, number>;
   /** Operations acknowledged after more than one attempt (retries the broker deduplicated or appended). */
   readonly okAfterRetry: number;
+  /**
+   * Retried operations acknowledged by a leader whose epoch is newer than the batch's in the log:
+   * an earlier leader had appended them, and the new one answered the retry as a duplicate.
+   */
+  readonly okAsDuplicate: number;
 }
 
 const VIOLATIONS_SHOWN_MAX = 20;
@@ -182,6 +187,7 @@ export function checkHistory(events: readonly HistoryEvent[], log: readonly LogR
   if (open.length > 0) violations.push(`${open.length} operations never completed (the producer's fault, not the broker's): ${open.slice(0, 10).join(', ')}`);
 
   const offsetOf = new Map<number, number>();
+  const epochOf = new Map<number, number>();
   let previous: LogRecord | undefined;
   let previousValue = -1;
   for (const r of log) {
@@ -195,7 +201,10 @@ export function checkHistory(events: readonly HistoryEvent[], log: readonly LogR
     if (!invoked.has(value)) violations.push(`phantom: value ${value} at offset ${r.offset} was never invoked`);
     const seen = offsetOf.get(value);
     if (seen !== undefined) violations.push(`duplicate: value ${value} at offsets ${seen} and ${r.offset}`);
-    else offsetOf.set(value, r.offset);
+    else {
+      offsetOf.set(value, r.offset);
+      epochOf.set(value, r.leaderEpoch);
+    }
     if (value <= previousValue) violations.push(`order: value ${value} at offset ${r.offset} after value ${previousValue}; sends were in value order`);
     previousValue = Math.max(previousValue, value);
     if (outcome.get(value)?.type === 'fail') violations.push(`value ${value} was given up as never written, yet it is at offset ${r.offset}`);
@@ -206,6 +215,7 @@ export function checkHistory(events: readonly HistoryEvent[], log: readonly LogR
   let info = 0;
   let infoPresent = 0;
   let okAfterRetry = 0;
+  let okAsDuplicate = 0;
   for (const [value, e] of outcome) {
     if (e.type === 'fail') failed++;
     if (e.type === 'info') {
@@ -215,17 +225,18 @@ export function checkHistory(events: readonly HistoryEvent[], log: readonly LogR
     if (e.type !== 'ok') continue;
     ok++;
     if (e.attempts > 1) okAfterRetry++;
+    if (e.attempts > 1 && (epochOf.get(value) ?? e.epoch) < e.epoch) okAsDuplicate++;
     const at = offsetOf.get(value);
     if (at === undefined) violations.push(`lost: value ${value}, acknowledged at offset ${e.offset} by node ${e.node}, is not in the log`);
     else if (at !== e.offset) violations.push(`value ${value} was acknowledged at offset ${e.offset} but is at offset ${at}`);
     if (new Set(e.offsets).size > 1) violations.push(`value ${value} was acknowledged at different offsets by different attempts: ${e.offsets.join(', ')}`);
   }
   const shown = violations.length > VIOLATIONS_SHOWN_MAX ? [...violations.slice(0, VIOLATIONS_SHOWN_MAX), `... and ${violations.length - VIOLATIONS_SHOWN_MAX} more`] : violations;
-  return { violations: shown, invoked: invoked.size, ok, failed, info, infoPresent, logRecords: log.length, retries, okAfterRetry };
+  return { violations: shown, invoked: invoked.size, ok, failed, info, infoPresent, logRecords: log.length, retries, okAfterRetry, okAsDuplicate };
 }
 
 /** One line of counts for the test's report. */
 export function summarizeCheck(c: DataCheck): string {
   const retries = [...c.retries].map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-  return `${c.invoked} invoked: ${c.ok} ok (${c.okAfterRetry} after a retry), ${c.failed} failed, ${c.info} indeterminate (${c.infoPresent} of them in the log); ${c.logRecords} records in the log; failed attempts of the oldest op: ${retries}`;
+  return `${c.invoked} invoked: ${c.ok} ok (${c.okAfterRetry} after a retry, ${c.okAsDuplicate} of them answered as duplicates of an earlier leader's append), ${c.failed} failed, ${c.info} indeterminate (${c.infoPresent} of them in the log); ${c.logRecords} records in the log; failed attempts of the oldest op: ${retries}`;
 }

@@ -4,7 +4,7 @@
 //
 //   {"type":"producer","producerId":7000,"producerEpoch":0,"time":...}   a session (InitProducerId)
 //   {"type":"invoke","value":12,"time":...}                             value = send order, from 0
-//   {"type":"ok","value":12,"offset":34,"node":2,"attempts":1,"offsets":[34],"time":...}
+//   {"type":"ok","value":12,"offset":34,"node":2,"epoch":1,"attempts":1,"offsets":[34],"time":...}
 //   {"type":"retry","value":12,"node":1,"error":"NOT_LEADER_OR_FOLLOWER","time":...}   a failed attempt
 //   {"type":"fail"|"info","value":12,"error":"...","time":...}          given up: surely not / maybe written
 //   {"type":"leader","node":2,"epoch":5,"from":"10.77.3.1:9092","time":...}   the leader it now writes to
@@ -70,7 +70,7 @@ const NOT_APPENDED = new Set([
 const SESSION_FATAL = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH', 'UNKNOWN_PRODUCER_ID']);
 
 type Attempt =
-  | { readonly kind: 'ok'; readonly offset: number; readonly node: number }
+  | { readonly kind: 'ok'; readonly offset: number; readonly node: number; readonly epoch: number }
   | { readonly kind: 'error'; readonly error: string; readonly maybeAppended: boolean; readonly node: number };
 
 interface Op {
@@ -205,6 +205,7 @@ class Producer {
     op.attempts++;
     op.sentOn = conn;
     const node = this.leader?.leaderId ?? -1;
+    const epoch = this.leader?.leaderEpoch ?? -1;
     const request = {
       transactionalId: null, acks: -1, timeoutMs: this.options.produceTimeoutMs,
       topicData: [{ name: this.topic, partitionData: [{ index: this.partition, records: op.batch }] }],
@@ -213,7 +214,7 @@ class Producer {
       (r): Attempt => {
         const p = decodeProduceResponse(r, PRODUCE_VERSION).responses[0]?.partitionResponses[0];
         if (p === undefined) return { kind: 'error', error: 'a produce response without the partition', maybeAppended: true, node };
-        if (p.errorCode === 0) return { kind: 'ok', offset: p.baseOffset, node };
+        if (p.errorCode === 0) return { kind: 'ok', offset: p.baseOffset, node, epoch };
         const error = errorNameForCode(p.errorCode);
         return { kind: 'error', error: p.errorMessage ? `${error}: ${p.errorMessage}` : error, maybeAppended: !NOT_APPENDED.has(error), node };
       },
@@ -231,7 +232,7 @@ class Producer {
     if (attempt.kind === 'ok') {
       oldest.offsets.push(attempt.offset);
       this.outstanding.shift();
-      emit({ type: 'ok', value: oldest.value, offset: attempt.offset, node: attempt.node, attempts: oldest.attempts, offsets: oldest.offsets });
+      emit({ type: 'ok', value: oldest.value, offset: attempt.offset, node: attempt.node, epoch: attempt.epoch, attempts: oldest.attempts, offsets: oldest.offsets });
       return;
     }
     emit({ type: 'retry', value: oldest.value, node: attempt.node, error: attempt.error });
