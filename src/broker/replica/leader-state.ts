@@ -53,8 +53,12 @@ export class LeaderState {
   /** The committed ISR (from the metadata image). */
   private committedIsr: readonly BrokerId[];
   private partitionEpoch: number;
-  /** The ISR an in-flight AlterPartition asks for, if any. */
-  private pendingIsr: readonly BrokerId[] | undefined;
+  /**
+   * The ISR an AlterPartition asks for, until its outcome is known: answered, or, when the request
+   * failed in a way that may hide an applied attempt, until an image shows a newer partition epoch
+   * than the one it was sent with (`resend`: ask again meanwhile, as Kafka does).
+   */
+  private pending: { readonly isr: readonly BrokerId[]; readonly sentPartitionEpoch: number; resend: boolean } | undefined;
   private readonly followers = new Map<BrokerId, FollowerState>();
   private hw: Offset;
 
@@ -78,13 +82,13 @@ export class LeaderState {
 
   /** Whether an AlterPartition is in flight (one at a time, as Kafka). */
   get alterPending(): boolean {
-    return this.pendingIsr !== undefined;
+    return this.pending !== undefined;
   }
 
   /** The committed ISR plus anything a pending change would add: what the HW must wait for. */
   maximalIsr(): BrokerId[] {
     const out = new Set(this.committedIsr);
-    for (const r of this.pendingIsr ?? []) out.add(r);
+    for (const r of this.pending?.isr ?? []) out.add(r);
     return [...out];
   }
 
@@ -99,6 +103,8 @@ export class LeaderState {
    */
   updateAssignment(replicas: readonly BrokerId[], isr: readonly BrokerId[], partitionEpoch: number, nowMs: number): void {
     if (partitionEpoch < this.partitionEpoch) return;
+    // A newer partition epoch settles an unresolved change: the image says what the ISR is.
+    if (this.pending !== undefined && partitionEpoch > this.pending.sentPartitionEpoch) this.pending = undefined;
     this.partitionEpoch = partitionEpoch;
     this.replicas = replicas;
     this.committedIsr = isr;
@@ -145,7 +151,7 @@ export class LeaderState {
    * for `lagTimeMsMax`, else adding back one that has caught up. Undefined while one is pending.
    */
   isrChangeDue(leaderEnd: Offset, lagTimeMsMax: number, nowMs: number): IsrChange | undefined {
-    if (this.pendingIsr !== undefined) return undefined;
+    if (this.pending !== undefined) return undefined;
     const lagging = this.committedIsr.filter((id) => id !== this.self && this.isOutOfSync(id, leaderEnd, lagTimeMsMax, nowMs));
     if (lagging.length > 0) return { kind: 'shrink', isr: this.committedIsr.filter((id) => !lagging.includes(id)) };
     const joining = this.replicas.filter((id) => !this.committedIsr.includes(id) && id !== this.self && this.isCaughtUpToJoin(id));
@@ -166,19 +172,38 @@ export class LeaderState {
     return end !== UNKNOWN_OFFSET && end >= this.hw && end >= this.epochStartOffset;
   }
 
-  /** An AlterPartition for `isr` was sent. */
-  beginAlter(isr: readonly BrokerId[]): void {
-    assert.equal(this.pendingIsr, undefined, 'one AlterPartition at a time');
+  /** An AlterPartition for `isr` was sent with `partitionEpoch`. */
+  beginAlter(isr: readonly BrokerId[], partitionEpoch: number): void {
+    assert.equal(this.pending, undefined, 'one AlterPartition at a time');
     assert.ok(isr.includes(this.self), 'the leader stays in its ISR');
-    this.pendingIsr = isr;
+    this.pending = { isr, sentPartitionEpoch: partitionEpoch, resend: false };
   }
 
   /**
-   * The AlterPartition finished: `committedIsr` is the ISR the controller committed (the image
-   * brings the same a little later), undefined if the change was refused or not delivered.
+   * The AlterPartition failed without a definite answer (unreachable controller, a retry refused
+   * because an earlier attempt may have applied): the pending ISR stays in the maximal ISR, so the
+   * HW keeps waiting for a replica the controller may already count, and the change is sent again.
+   */
+  alterUnresolved(): void {
+    if (this.pending !== undefined) this.pending.resend = true;
+  }
+
+  /** The unresolved change to send again, if any. */
+  get resendDue(): readonly BrokerId[] | undefined {
+    return this.pending?.resend === true ? this.pending.isr : undefined;
+  }
+
+  /** Sending the unresolved change again. */
+  beginResend(): void {
+    if (this.pending !== undefined) this.pending.resend = false;
+  }
+
+  /**
+   * The AlterPartition finished: `committed` is what the controller committed (the image brings the
+   * same a little later), undefined if the change was definitely refused (not applied).
    */
   endAlter(committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number }): void {
-    this.pendingIsr = undefined;
+    this.pending = undefined;
     if (committed === undefined || committed.partitionEpoch <= this.partitionEpoch) return;
     this.committedIsr = committed.isr;
     this.partitionEpoch = committed.partitionEpoch;

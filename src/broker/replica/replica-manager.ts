@@ -20,8 +20,16 @@ import { offset } from '../log/types.js';
 import { FileSnapshotStore, type ProducerSnapshotStore } from '../producer/producer-snapshot.js';
 import { ProducerStateManager } from '../producer/producer-state-manager.js';
 import { FollowerFetchers, type ReplicaFetchClientFactory } from './follower-fetcher.js';
+import type { LeaderState } from './leader-state.js';
 import { Partition, type PartitionKey } from './partition.js';
 import { Purgatory } from './purgatory.js';
+
+/**
+ * AlterPartition answers that mean the change was not applied by this or any earlier attempt. Any
+ * other error (NOT_CONTROLLER, INVALID_UPDATE_VERSION after a retry, ...) may follow an attempt that
+ * did apply, so the pending ISR is kept until the metadata shows the outcome.
+ */
+const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['FENCED_LEADER_EPOCH', 'INELIGIBLE_REPLICA', 'INVALID_REQUEST', 'UNKNOWN_TOPIC_ID', 'UNKNOWN_TOPIC_OR_PARTITION', 'STALE_BROKER_EPOCH']);
 
 export const partitionName = (topic: string, partition: number): string => `${topic}-${partition}`;
 
@@ -233,7 +241,10 @@ export class ReplicaManager {
     this.options.log.info({ topic: p.key.topic, partition: p.key.partition, deleted: deleteLog }, 'stopped hosting partition');
   }
 
-  /** Every leader proposes the ISR change it needs, one AlterPartition in flight per partition. */
+  /**
+   * Every leader proposes the ISR change it needs, one AlterPartition in flight per partition, and
+   * sends again a change whose outcome is unknown (Kafka's AlterPartitionManager does the same).
+   */
   checkIsrs(): void {
     const image = this.image;
     if (image === undefined || this.stopped) return;
@@ -241,26 +252,44 @@ export class ReplicaManager {
     for (const { partition: p } of this.hosted.values()) {
       const r = p.role;
       if (r.kind !== 'leader' || r.fenced) continue;
-      const change = r.state.isrChangeDue(p.log.logEndOffset, this.config.replicaLagTimeMsMax, now);
-      if (change === undefined) continue;
       const reg = image.topicsById.get(p.key.topicId)?.partitions.get(p.key.partition);
       if (reg === undefined || reg.leaderEpoch !== r.epoch) continue;
       const partitionEpoch = Math.max(reg.partitionEpoch, r.state.isrPartitionEpoch) as PartitionEpoch;
-      r.state.beginAlter(change.isr);
+      const again = r.state.resendDue;
+      if (again !== undefined) {
+        r.state.beginResend();
+        this.sendAlter(p, r.state, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: again });
+        continue;
+      }
+      const change = r.state.isrChangeDue(p.log.logEndOffset, this.config.replicaLagTimeMsMax, now);
+      if (change === undefined) continue;
+      r.state.beginAlter(change.isr, partitionEpoch);
       this.options.log.info({ topic: p.key.topic, partition: p.key.partition, kind: change.kind, isr: change.isr }, 'asking the controller to change the ISR');
-      const request = { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: change.isr };
-      this.options.alterPartition(request).then(
-        (answer) => {
-          if (answer.error !== undefined) this.options.log.warn({ topic: p.key.topic, partition: p.key.partition, error: answer.error }, 'ISR change refused');
-          r.state.endAlter(answer.error === undefined ? answer.committed : undefined);
-          p.advanceHwIfLeader(this.minIsr(p.key.topic));
-        },
-        (error: unknown) => {
-          this.options.log.warn({ err: error, topic: p.key.topic, partition: p.key.partition }, 'ISR change not delivered');
-          r.state.endAlter();
-        },
-      );
+      this.sendAlter(p, r.state, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: change.isr });
     }
+  }
+
+  private sendAlter(p: Partition, state: LeaderState, request: Parameters<AlterPartitionSender>[0]): void {
+    const where = { topic: p.key.topic, partition: p.key.partition };
+    this.options.alterPartition(request).then(
+      (answer) => {
+        if (answer.error === undefined) state.endAlter(answer.committed);
+        else if (DEFINITE_REFUSALS.has(answer.error)) {
+          this.options.log.warn({ ...where, error: answer.error }, 'ISR change refused');
+          state.endAlter();
+          // A newer leader exists: stop acknowledging before the image says so.
+          if (answer.error === 'FENCED_LEADER_EPOCH') p.fence();
+        } else {
+          this.options.log.info({ ...where, error: answer.error }, 'ISR change unresolved; the metadata will settle it');
+          state.alterUnresolved();
+        }
+        p.advanceHwIfLeader(this.minIsr(p.key.topic));
+      },
+      (error: unknown) => {
+        this.options.log.warn({ err: error, ...where }, 'ISR change not delivered; sending again');
+        state.alterUnresolved();
+      },
+    );
   }
 
   /** Writes the HW of every partition whose HW moved since its last checkpoint. */
