@@ -53,6 +53,7 @@ export class Producer {
   constructor(
     private readonly nowMs: () => number,
     private readonly bugs: ReadonlySet<ReplPlantedBug>,
+    private readonly note: (text: string) => void,
   ) {}
 
   /** Produces one batch of `records` records to partition `index` through `broker`; returns what happened. */
@@ -105,6 +106,7 @@ export class Producer {
   }
 
   private ack(process: string, partition: number, batch: BatchId): void {
+    this.note(`ack p${partition} ${formatBatch(batch)}`);
     this.record(process, 'ok', { partition, batch });
     const list = this.acked.get(partition) ?? [];
     let at = list.length;

@@ -67,10 +67,19 @@ function recordWhatWasSent(leader: SimBroker, request: replicapb.IFetchRequest, 
   }
 }
 
-/** What the follower did with each partition of the answer ("p0 appended", "p1 truncated"). */
-export async function applyFetchReply(follower: SimBroker, topicId: TopicId, epochs: ReadonlyMap<number, LeaderEpoch>, response: replicapb.IFetchResponse, bugs: ReadonlySet<ReplPlantedBug>): Promise<string[]> {
-  if ((response.error ?? '') !== '') return [`refused: ${response.error}`];
+export interface AppliedReply {
+  /** What the follower did with each partition ("p0 appended end 3->5 hw 3->5", "p1 truncated ..."). */
+  readonly notes: readonly string[];
+  readonly truncations: number;
+  /** Records came or a log was cut: the fetcher asks again at once instead of waiting out a long poll. */
+  readonly progressed: boolean;
+}
+
+export async function applyFetchReply(follower: SimBroker, topicId: TopicId, epochs: ReadonlyMap<number, LeaderEpoch>, response: replicapb.IFetchResponse, bugs: ReadonlySet<ReplPlantedBug>): Promise<AppliedReply> {
+  if ((response.error ?? '') !== '') return { notes: [`refused: ${response.error}`], truncations: 0, progressed: false };
   const outcomes: string[] = [];
+  let truncations = 0;
+  let progressed = false;
   for (const data of response.partitions ?? []) {
     const index = data.partition ?? -1;
     const p = follower.partition(topicId, index);
@@ -82,7 +91,9 @@ export async function applyFetchReply(follower: SimBroker, topicId: TopicId, epo
     }
     const before = { end: p.log.logEndOffset, hw: p.highWatermark };
     const outcome = await applyFetchedPartition(p, epoch, data, silentLogger);
+    if (outcome === 'truncated') truncations++;
+    progressed ||= outcome === 'truncated' || (outcome === 'appended' && p.log.logEndOffset !== before.end);
     outcomes.push(`p${index} ${outcome} end ${before.end}->${p.log.logEndOffset} hw ${before.hw}->${p.highWatermark}`);
   }
-  return outcomes;
+  return { notes: outcomes, truncations, progressed };
 }

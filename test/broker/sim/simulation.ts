@@ -138,12 +138,16 @@ class ReplSimulation implements NemesisWorld {
     });
     const host = { dir, nowMs: () => this.now, lagTimeMsMax: this.params.lagTimeMsMax, fetchPartitionBytesMax: this.params.fetchPartitionBytesMax, sendAlter: (b: SimBroker, gen: number, r: AlterRequest) => this.sendAlter(b, gen, r) };
     this.brokers = Array.from({ length: this.params.brokers }, (_, i) => new SimBroker(i + 1, host));
-    this.producer = new Producer(() => this.now, this.bugs);
+    this.producer = new Producer(() => this.now, this.bugs, (text) => this.trace.note(text));
     this.nemesis = new ReplNemesis(this);
   }
 
   nowMs(): number {
     return this.now;
+  }
+
+  private get guardsPartitionEpochs(): boolean {
+    return !this.bugs.has('no-partition-epoch-check');
   }
 
   private get topic(): CheckedTopic {
@@ -177,7 +181,7 @@ class ReplSimulation implements NemesisWorld {
     this.checker = new ReplChecker(this.topic);
     this.checker.image(this.controller.image);
     for (const b of this.brokers) {
-      await b.applyImage(this.controller.image);
+      await b.applyImage(this.controller.image, this.topicId, this.guardsPartitionEpochs);
       this.startTimers(b);
     }
     this.schedule(1, { kind: 'session-check' });
@@ -238,7 +242,10 @@ class ReplSimulation implements NemesisWorld {
       case 'alter-arrive':
         return this.alterArrive(e.alter);
       case 'alter-reply':
-        return this.settleAlter(e.alter, (a) => a.resolve(e.answer));
+        return this.settleAlter(e.alter, (a, b) => {
+          if (e.partition !== undefined) b.answered.set(a.request.partition, e.partition);
+          a.resolve(e.answer);
+        });
       case 'alter-timeout':
         return this.settleAlter(e.alter, (a) => a.reject(new Error('AlterPartition timed out')));
       case 'nemesis':
@@ -312,9 +319,12 @@ class ReplSimulation implements NemesisWorld {
     const b = this.brokers[f.follower - 1]!;
     if (!b.alive || b.gen !== f.followerGen || b.inflight.get(f.leader) !== f.seq) return this.trace.note('nobody waits for it');
     b.inflight.delete(f.leader);
-    const outcomes = await applyFetchReply(b, this.topicId, f.epochs, response, this.bugs);
-    this.truncations += outcomes.filter((o) => o.includes(' truncated ')).length;
-    this.trace.note(outcomes.join(', '));
+    const applied = await applyFetchReply(b, this.topicId, f.epochs, response, this.bugs);
+    this.truncations += applied.truncations;
+    this.trace.note(applied.notes.join(', '));
+    // The fetch loop asks again at once after progress; a slow follower is slow at every fetch.
+    const indexes = leadersFollowed(b, this.topicId, this.partitions).get(f.leader);
+    if (applied.progressed && indexes !== undefined && this.now >= b.slowUntilMs) this.sendFetch(b, f.leader, indexes);
   }
 
   private fetchTimeout(f: FetchInFlight): void {
@@ -362,7 +372,7 @@ class ReplSimulation implements NemesisWorld {
   }
 
   private async imageArrive(b: SimBroker, image: MetadataImage): Promise<void> {
-    if (await b.applyImage(image)) this.trace.note(this.rolesOf(b));
+    if (await b.applyImage(image, this.topicId, this.guardsPartitionEpochs)) this.trace.note(this.rolesOf(b));
   }
 
   private rolesOf(b: SimBroker): string {
@@ -394,18 +404,18 @@ class ReplSimulation implements NemesisWorld {
   }
 
   private alterArrive(a: AlterInFlight): void {
-    const answer = this.controller.alter(a.broker, a.request);
+    const { answer, partition } = this.controller.alter(a.broker, a.request);
     if (answer.error === undefined) this.isrChanges++;
-    if (this.transmit(CONTROLLER_NODE, a.broker)) this.schedule(this.latencyMs(), { kind: 'alter-reply', alter: a, answer });
+    if (this.transmit(CONTROLLER_NODE, a.broker)) this.schedule(this.latencyMs(), { kind: 'alter-reply', alter: a, answer, partition });
     else this.trace.note(`${answer.error ?? 'committed'}; answer lost`);
   }
 
-  private settleAlter(a: AlterInFlight, settle: (a: AlterInFlight) => void): void {
+  private settleAlter(a: AlterInFlight, settle: (a: AlterInFlight, b: SimBroker) => void): void {
     const b = this.brokers[a.broker - 1]!;
     // A crashed incarnation's request is never answered: its process is gone.
     if (a.settled || !b.alive || b.gen !== a.gen) return;
     a.settled = true;
-    settle(a);
+    settle(a, b);
   }
 
   // --- the client and the nemesis --------------------------------------------------------------
