@@ -41,9 +41,13 @@ const ALTER_TIMEOUT_MS = 150;
 /** A slow follower waits this many lag times between fetches. */
 const SLOW_FETCH_LAG_TIMES = 2;
 const PROBE_MS = 10;
-/** The liveness phase may take this long, plus some session timeouts and lag times. */
-const LIVENESS_MS_BASE = 3000;
-const LIVENESS_PERIODS = 6;
+/**
+ * The liveness phase must settle within this long, plus some session timeouts and lag times, of
+ * its start or of the last time a replica's log or HW reached a new high (a follower far behind
+ * over a lossy link takes a while, but never stalls that long).
+ */
+const STALL_MS_BASE = 3000;
+const STALL_PERIODS = 6;
 const LIVENESS_EVENTS_MAX = 300_000;
 
 type AlterRequest = Parameters<AlterPartitionSender>[0];
@@ -90,6 +94,13 @@ export async function runReplSimulation(options: ReplOptions): Promise<ReplResul
   }
 }
 
+const NO_STATS: ReplStats = Object.freeze({ events: 0, simMs: 0, produced: 0, acked: 0, leaderEpochs: 0, isrChanges: 0, truncations: 0, crashes: 0, cuts: 0, fencings: 0, livenessMs: 0 });
+
+/** The result of a seed that never came back (a hang, a dead worker) or failed outside the run. */
+export function failedResult(seed: number, invariant: ReplInvariant, detail: string): ReplResult {
+  return { seed, ok: false, violation: { invariant, detail }, lastEvents: [], stats: NO_STATS, traceHash: 0 };
+}
+
 /** The HW checkpoints are fsynced files: on tmpfs when there is one, so a run costs no disk flushes. */
 const scratchDir = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 
@@ -121,6 +132,7 @@ class ReplSimulation implements NemesisWorld {
   private settled = false;
   private livenessMs = 0;
   private livenessDeadlineMs = 0;
+  private bestProgress = -1;
   private fetchSeq = 0;
   private alterSeq = 0;
   private isrChanges = 0;
@@ -378,7 +390,8 @@ class ReplSimulation implements NemesisWorld {
   private rolesOf(b: SimBroker): string {
     return Array.from({ length: this.partitions }, (_, i) => {
       const r = b.partition(this.topicId, i)?.role;
-      return r === undefined ? `p${i} -` : r.kind === 'none' ? `p${i} none` : `p${i} ${r.kind}${r.kind === 'follower' ? ` of b${r.leader}` : ''} e${r.epoch}`;
+      if (r === undefined || r.kind === 'none') return `p${i} ${r === undefined ? '-' : 'none'}`;
+      return r.kind === 'follower' ? `p${i} follower of b${r.leader} e${r.epoch}` : `p${i} leader e${r.epoch} isr [${r.state.isr.join(',')}]`;
     }).join(', ');
   }
 
@@ -465,12 +478,16 @@ class ReplSimulation implements NemesisWorld {
       if (!b.alive) this.restart(b);
     }
     const startMs = this.now;
-    this.livenessDeadlineMs = startMs + LIVENESS_MS_BASE + LIVENESS_PERIODS * (this.params.sessionTimeoutMs + this.params.lagTimeMsMax);
+    this.livenessDeadlineMs = this.now + this.stallMs;
     this.schedule(PROBE_MS, { kind: 'probe' });
     for (let i = 0; i < LIVENESS_EVENTS_MAX && !this.settled; i++) await this.step();
     if (!this.settled) replFail('liveness', `not settled after ${LIVENESS_EVENTS_MAX} events: ${await unsettled(this.controller.image, this.brokers, this.topic)}`);
     this.livenessMs = this.now - startMs;
     await checkHistory(this.producer.history, this.controller.image, this.brokers, this.topic);
+  }
+
+  private get stallMs(): number {
+    return STALL_MS_BASE + STALL_PERIODS * (this.params.sessionTimeoutMs + this.params.lagTimeMsMax);
   }
 
   private async probe(): Promise<void> {
@@ -479,8 +496,25 @@ class ReplSimulation implements NemesisWorld {
       this.settled = true;
       return this.trace.note('settled');
     }
-    if (this.now > this.livenessDeadlineMs) replFail('liveness', `not settled ${this.now - this.livenessDeadlineMs}ms past the deadline: ${why}`);
+    const progress = this.progress();
+    if (progress > this.bestProgress) {
+      this.bestProgress = progress;
+      this.livenessDeadlineMs = Math.max(this.livenessDeadlineMs, this.now + this.stallMs);
+    }
+    if (this.now > this.livenessDeadlineMs) replFail('liveness', `no progress for ${this.stallMs}ms and not settled: ${why}`);
     this.schedule(PROBE_MS, { kind: 'probe' });
+  }
+
+  /** Grows while followers catch up: the sum of every live replica's log end and HW. */
+  private progress(): number {
+    let sum = 0;
+    for (const b of this.brokers) {
+      for (let i = 0; i < this.partitions; i++) {
+        const p = b.partition(this.topicId, i);
+        if (p !== undefined) sum += p.log.logEndOffset + p.highWatermark;
+      }
+    }
+    return sum;
   }
 
   private result(violation: ReplViolation | undefined): ReplResult {
