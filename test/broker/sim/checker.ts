@@ -19,9 +19,8 @@
 // The logs are read incrementally (ChangeMark): a check re-reads only what changed since the last.
 import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { Partition } from '../../../src/broker/replica/partition.js';
-import { NO_LEADER, partitionIndex, type TopicId } from '../../../src/metadata/types.js';
+import { NO_LEADER, partitionIndex, type BrokerId, type TopicId } from '../../../src/metadata/types.js';
 import type { Producer } from './acks.js';
-import type { SimBroker } from './broker.js';
 import { batchHolding, firstEndingAtOrAfter, formatBatch, sameBatch, type BatchId, type ChangeMark, type TrackedLog } from './tracked-log.js';
 import { replFail } from './violation.js';
 
@@ -29,6 +28,13 @@ export interface CheckedTopic {
   readonly name: string;
   readonly id: TopicId;
   readonly partitions: number;
+}
+
+/** What the checker reads of a broker (a SimBroker; tests hand it replicas of their own). */
+export interface CheckedBroker {
+  readonly id: BrokerId;
+  partition(topicId: TopicId, index: number): Partition | undefined;
+  logOf(topic: string, index: number): TrackedLog | undefined;
 }
 
 /** How far a log is known to agree with something, and the mark that says what changed since. */
@@ -66,7 +72,7 @@ export class ReplChecker {
     }
   }
 
-  async check(image: MetadataImage, brokers: readonly SimBroker[], producer: Producer): Promise<void> {
+  async check(image: MetadataImage, brokers: readonly CheckedBroker[], producer: Producer): Promise<void> {
     for (let i = 0; i < this.topic.partitions; i++) {
       for (const b of brokers) {
         const p = b.partition(this.topic.id, i);
@@ -79,7 +85,7 @@ export class ReplChecker {
   }
 
   /** (2), (4), (5) on one live replica. */
-  private checkReplica(b: SimBroker, index: number, p: Partition): void {
+  private checkReplica(b: CheckedBroker, index: number, p: Partition): void {
     const hw = p.highWatermark;
     if (hw > p.log.logEndOffset) replFail('hw-above-log-end', `b${b.id} p${index}: HW ${hw} > log end ${p.log.logEndOffset}`);
     const seen = this.hwSeen.get(p) ?? -1;
@@ -101,7 +107,7 @@ export class ReplChecker {
   }
 
   /** (1): the batches of `log` below `hw` are the committed ones. */
-  private async checkCommitted(b: SimBroker, index: number, log: TrackedLog, hw: number): Promise<void> {
+  private async checkCommitted(b: CheckedBroker, index: number, log: TrackedLog, hw: number): Promise<void> {
     const progress = this.progressOf(this.committedProgress, log, log)!;
     progress.verifiedEnd = Math.min(progress.verifiedEnd, progress.mark.from);
     progress.mark.from = Infinity;
@@ -120,7 +126,7 @@ export class ReplChecker {
   }
 
   /** (3): every member of each partition's ISR holds every acknowledged batch. */
-  private async checkAcks(image: MetadataImage, brokers: readonly SimBroker[], producer: Producer): Promise<void> {
+  private async checkAcks(image: MetadataImage, brokers: readonly CheckedBroker[], producer: Producer): Promise<void> {
     const fresh = producer.takeFresh();
     for (const a of fresh) this.checkAckConflict(producer, a.partition, a.batch);
     const t = image.topicsById.get(this.topic.id);
@@ -139,7 +145,7 @@ export class ReplChecker {
     }
   }
 
-  private async checkMemberAcks(b: SimBroker, index: number, log: TrackedLog | undefined, progress: Progress | undefined, acked: readonly BatchId[], fresh: readonly { partition: number; batch: BatchId }[]): Promise<void> {
+  private async checkMemberAcks(b: CheckedBroker, index: number, log: TrackedLog | undefined, progress: Progress | undefined, acked: readonly BatchId[], fresh: readonly { partition: number; batch: BatchId }[]): Promise<void> {
     const mark = progress?.mark.from ?? 0;
     const recheckFrom = Math.min(progress?.verifiedEnd ?? 0, mark);
     const freshHere = fresh.filter((a) => a.partition === index);
