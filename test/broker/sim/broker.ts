@@ -41,8 +41,9 @@ export class SimBroker {
   alive = false;
   /** The registration epoch of this incarnation; -1 until it registers. */
   epoch = -1;
-  /** The offset of the newest image applied by this incarnation (-1: none yet). */
+  /** The offset of the newest image applied by this incarnation (-1: none yet), and that image. */
   appliedOffset = -1;
+  lastImage: MetadataImage | undefined;
   /** Until when this broker fetches slowly (so leaders drop it from their ISRs). */
   slowUntilMs = 0;
   manager: ReplicaManager | undefined;
@@ -68,6 +69,7 @@ export class SimBroker {
     this.alive = true;
     this.epoch = -1;
     this.appliedOffset = -1;
+    this.lastImage = undefined;
     this.slowUntilMs = 0;
     this.inflight.clear();
     this.answered.clear();
@@ -142,6 +144,7 @@ export class SimBroker {
   async applyImage(image: MetadataImage, topicId: TopicId, guard: boolean): Promise<boolean> {
     if (this.manager === undefined || image.offset <= this.appliedOffset || !this.knowsItself(image)) return false;
     this.appliedOffset = image.offset;
+    this.lastImage = image;
     await this.manager.applyImage(guard ? withAnsweredIsrs(image, topicId, this.answered) : image);
     return true;
   }

@@ -31,6 +31,9 @@ export interface AlterInFlight {
   readonly reject: (error: Error) => void;
   /** Answered or given up on: a late answer finds it settled and does nothing. */
   settled: boolean;
+  /** Some attempt was answered (the answer may be held: alter-sender.ts). */
+  answered: boolean;
+  attempts: number;
 }
 
 export type ReplEvent =
@@ -47,7 +50,7 @@ export type ReplEvent =
   | { readonly kind: 'image-arrive'; readonly broker: number; readonly gen: number; readonly image: MetadataImage }
   | { readonly kind: 'alter-arrive'; readonly alter: AlterInFlight }
   | { readonly kind: 'alter-reply'; readonly alter: AlterInFlight; readonly answer: AlterAnswer; readonly partition: PartitionRegistration | undefined }
-  | { readonly kind: 'alter-timeout'; readonly alter: AlterInFlight }
+  | { readonly kind: 'alter-timeout'; readonly alter: AlterInFlight; readonly attempt: number }
   | { readonly kind: 'nemesis' }
   | { readonly kind: 'restart'; readonly broker: number }
   | { readonly kind: 'heal'; readonly cuts: readonly string[] }

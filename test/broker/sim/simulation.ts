@@ -21,10 +21,11 @@ import { SeededRandom } from '../../../src/raft/core/random.js';
 import { NO_LEADER, partitionIndex, type TopicId } from '../../../src/metadata/types.js';
 import { EventQueue } from '../../raft/sim/event-queue.js';
 import { Producer } from './acks.js';
+import { AlterSender } from './alter-sender.js';
 import { SimBroker } from './broker.js';
 import { ReplChecker, type CheckedTopic } from './checker.js';
 import { SimController } from './controller.js';
-import type { AlterInFlight, FetchInFlight, ReplEvent } from './events.js';
+import type { FetchInFlight, ReplEvent } from './events.js';
 import { applyFetchReply, buildFetch, leadersFollowed, serveFetch } from './fetching.js';
 import { checkHistory, unsettled } from './liveness.js';
 import { CONTROLLER_NODE, ReplNemesis, type NemesisWorld } from './nemesis.js';
@@ -37,7 +38,6 @@ const TRACE_LINES_DEFAULT = 60;
 const TOPIC = 'sim';
 /** A follower gives up on a fetch (lost, or its leader gone) after this long. */
 const FETCH_TIMEOUT_MS = 100;
-const ALTER_TIMEOUT_MS = 150;
 /** A slow follower waits this many lag times between fetches. */
 const SLOW_FETCH_LAG_TIMES = 2;
 const PROBE_MS = 10;
@@ -51,7 +51,6 @@ const STALL_PERIODS = 6;
 const LIVENESS_EVENTS_MAX = 300_000;
 
 type AlterRequest = Parameters<AlterPartitionSender>[0];
-type AlterAnswer = Awaited<ReturnType<AlterPartitionSender>>;
 
 export interface ReplOptions {
   readonly seed: number;
@@ -109,7 +108,7 @@ const scratchDir = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
  * checked: ReplicaManager.checkIsrs handles AlterPartition answers in a then(). Every other event
  * is awaited to its end.
  */
-const SETS_OFF_CALLBACKS: ReadonlySet<ReplEvent['kind']> = new Set(['isr-check', 'alter-reply', 'alter-timeout']);
+const SETS_OFF_CALLBACKS: ReadonlySet<ReplEvent['kind']> = new Set(['isr-check', 'alter-reply', 'alter-timeout', 'image-arrive']);
 const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 class ReplSimulation implements NemesisWorld {
@@ -123,6 +122,7 @@ class ReplSimulation implements NemesisWorld {
   private checker: ReplChecker | undefined;
   private readonly producer: Producer;
   private readonly nemesis: ReplNemesis;
+  private readonly alters: AlterSender;
   private readonly queue = new EventQueue<ReplEvent>();
   private readonly trace: ReplTrace;
   private readonly cuts = new Map<string, number>();
@@ -134,8 +134,6 @@ class ReplSimulation implements NemesisWorld {
   private livenessDeadlineMs = 0;
   private bestProgress = -1;
   private fetchSeq = 0;
-  private alterSeq = 0;
-  private isrChanges = 0;
   private truncations = 0;
 
   constructor(private readonly options: ReplOptions, dir: string) {
@@ -148,14 +146,19 @@ class ReplSimulation implements NemesisWorld {
       this.checker?.image(image);
       this.trace.note(`image ${image.offset}: ${what}`);
     });
-    const host = { dir, nowMs: () => this.now, lagTimeMsMax: this.params.lagTimeMsMax, fetchPartitionBytesMax: this.params.fetchPartitionBytesMax, sendAlter: (b: SimBroker, gen: number, r: AlterRequest) => this.sendAlter(b, gen, r) };
+    const host = { dir, nowMs: () => this.now, lagTimeMsMax: this.params.lagTimeMsMax, fetchPartitionBytesMax: this.params.fetchPartitionBytesMax, sendAlter: (b: SimBroker, gen: number, r: AlterRequest) => this.alters.send(b, gen, r) };
     this.brokers = Array.from({ length: this.params.brokers }, (_, i) => new SimBroker(i + 1, host));
     this.producer = new Producer(() => this.now, this.bugs, (text) => this.trace.note(text));
     this.nemesis = new ReplNemesis(this);
+    this.alters = new AlterSender(this);
   }
 
   nowMs(): number {
     return this.now;
+  }
+
+  note(text: string): void {
+    this.trace.note(text);
   }
 
   private get guardsPartitionEpochs(): boolean {
@@ -252,14 +255,11 @@ class ReplSimulation implements NemesisWorld {
       case 'image-arrive':
         return this.onBroker(e.broker, e.gen, (b) => this.imageArrive(b, e.image));
       case 'alter-arrive':
-        return this.alterArrive(e.alter);
+        return this.alters.arrive(e.alter);
       case 'alter-reply':
-        return this.settleAlter(e.alter, (a, b) => {
-          if (e.partition !== undefined) b.answered.set(a.request.partition, e.partition);
-          a.resolve(e.answer);
-        });
+        return this.alters.reply(e.alter, e.answer, e.partition);
       case 'alter-timeout':
-        return this.settleAlter(e.alter, (a) => a.reject(new Error('AlterPartition timed out')));
+        return this.alters.timeout(e.alter, e.attempt);
       case 'nemesis':
         return this.nemesisActs();
       case 'restart':
@@ -281,12 +281,12 @@ class ReplSimulation implements NemesisWorld {
   // --- the network ---------------------------------------------------------------------------
 
   /** Whether a message from node `from` to node `to` gets through (0 is the controller). */
-  private transmit(from: number, to: number): boolean {
+  transmit(from: number, to: number): boolean {
     if ((this.cuts.get(`${from}>${to}`) ?? 0) > 0) return false;
     return !this.random.chance(this.params.dropRate);
   }
 
-  private latencyMs(): number {
+  latencyMs(): number {
     return this.params.latencyMinMs + this.random.int(this.params.latencyJitterMs + 1);
   }
 
@@ -384,7 +384,9 @@ class ReplSimulation implements NemesisWorld {
   }
 
   private async imageArrive(b: SimBroker, image: MetadataImage): Promise<void> {
-    if (await b.applyImage(image, this.topicId, this.guardsPartitionEpochs)) this.trace.note(this.rolesOf(b));
+    if (!(await b.applyImage(image, this.topicId, this.guardsPartitionEpochs))) return;
+    this.trace.note(this.rolesOf(b));
+    this.alters.imageApplied(b, image);
   }
 
   private rolesOf(b: SimBroker): string {
@@ -393,42 +395,6 @@ class ReplSimulation implements NemesisWorld {
       if (r === undefined || r.kind === 'none') return `p${i} ${r === undefined ? '-' : 'none'}`;
       return r.kind === 'follower' ? `p${i} follower of b${r.leader} e${r.epoch}` : `p${i} leader e${r.epoch} isr [${r.state.isr.join(',')}]`;
     }).join(', ');
-  }
-
-  /** ReplicaManager's AlterPartition sender: a message to the controller, answered by another. */
-  private sendAlter(b: SimBroker, gen: number, request: AlterRequest): Promise<AlterAnswer> {
-    return new Promise((resolve, reject) => {
-      const alter: AlterInFlight = { seq: ++this.alterSeq, broker: b.id, gen, request, resolve, reject, settled: false };
-      if (this.bugs.has('local-isr-shrink') && this.isShrink(b, request)) {
-        alter.settled = true;
-        this.trace.note(`alter #${alter.seq} applied locally: isr [${request.newIsr.join(',')}]`);
-        return resolve({ isr: request.newIsr });
-      }
-      const delivered = this.transmit(b.id, CONTROLLER_NODE);
-      if (delivered) this.schedule(this.latencyMs(), { kind: 'alter-arrive', alter });
-      this.schedule(ALTER_TIMEOUT_MS, { kind: 'alter-timeout', alter });
-      this.trace.note(`alter #${alter.seq} p${request.partition} isr [${request.newIsr.join(',')}]${delivered ? '' : ' lost'}`);
-    });
-  }
-
-  private isShrink(b: SimBroker, request: AlterRequest): boolean {
-    const role = b.partition(request.topicId, request.partition)?.role;
-    return role?.kind === 'leader' && request.newIsr.length < role.state.isr.length;
-  }
-
-  private alterArrive(a: AlterInFlight): void {
-    const { answer, partition } = this.controller.alter(a.broker, a.request);
-    if (answer.error === undefined) this.isrChanges++;
-    if (this.transmit(CONTROLLER_NODE, a.broker)) this.schedule(this.latencyMs(), { kind: 'alter-reply', alter: a, answer, partition });
-    else this.trace.note(`${answer.error ?? 'committed'}; answer lost`);
-  }
-
-  private settleAlter(a: AlterInFlight, settle: (a: AlterInFlight, b: SimBroker) => void): void {
-    const b = this.brokers[a.broker - 1]!;
-    // A crashed incarnation's request is never answered: its process is gone.
-    if (a.settled || !b.alive || b.gen !== a.gen) return;
-    a.settled = true;
-    settle(a, b);
   }
 
   // --- the client and the nemesis --------------------------------------------------------------
@@ -526,7 +492,7 @@ class ReplSimulation implements NemesisWorld {
       produced: this.producer.produced,
       acked: [...this.producer.acked.values()].reduce((n, l) => n + l.length, 0),
       leaderEpochs: [...(partitions?.values() ?? [])].reduce((n, p) => n + p.leaderEpoch, 0),
-      isrChanges: this.isrChanges,
+      isrChanges: this.alters.isrChanges,
       truncations: this.truncations,
       crashes: this.nemesis.crashes,
       cuts: this.nemesis.cuts,
