@@ -61,7 +61,7 @@ export class AlterSender {
       if (this.world.bugs.has('local-isr-shrink') && isShrink(b, request)) {
         alter.settled = true;
         this.world.note(`alter #${alter.seq} applied locally: isr [${request.newIsr.join(',')}]`);
-        return resolve({ isr: request.newIsr });
+        return resolve({ committed: { isr: request.newIsr, partitionEpoch: request.partitionEpoch + 1 } });
       }
       this.attempt(alter);
     });
@@ -82,7 +82,7 @@ export class AlterSender {
     else this.world.note(`${answer.error ?? 'committed'}; answer lost`);
   }
 
-  reply(a: AlterInFlight, answer: AlterAnswer, partition: PartitionRegistration | undefined): void {
+  reply(a: AlterInFlight, answer: AlterAnswer, _partition: PartitionRegistration | undefined): void {
     const b = this.live(a);
     if (b === undefined) return;
     a.answered = true;
@@ -91,7 +91,6 @@ export class AlterSender {
       this.held.add({ alter: a, answer });
       return this.world.note('held until the metadata shows the outcome');
     }
-    if (partition !== undefined) b.answered.set(a.request.partition, partition);
     this.settle(a, () => a.resolve(answer));
   }
 

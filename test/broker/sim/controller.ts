@@ -83,7 +83,8 @@ export class SimController {
     const result = alterPartition(this.current, { ...request, brokerId: brokerId(id), brokerEpoch: epoch });
     if (result.response.error !== undefined) return { answer: { error: result.response.error.code } };
     this.commit(result, `alter-partition b${id} p${request.partition}`);
-    return { answer: { isr: result.response.partition?.isr }, partition: result.response.partition };
+    const committed = result.response.partition;
+    return { answer: committed === undefined ? {} : { committed: { isr: committed.isr, partitionEpoch: committed.partitionEpoch } }, partition: committed };
   }
 
   /** Moves leadership back to preferred replicas that are in the ISR (a leader change without a failure). */

@@ -70,7 +70,7 @@ export function formatEvent(e: ReplEvent): string {
     case 'alter-timeout':
       return `${e.kind} #${e.alter.seq} b${e.alter.broker} p${e.alter.request.partition} e${e.alter.request.leaderEpoch} isr [${e.alter.request.newIsr.join(',')}]`;
     case 'alter-reply':
-      return `alter-reply #${e.alter.seq} b${e.alter.broker} ${e.answer.error ?? `isr [${e.answer.isr?.join(',')}]`}`;
+      return `alter-reply #${e.alter.seq} b${e.alter.broker} ${e.answer.error ?? `isr [${e.answer.committed?.isr.join(',')}]`}`;
     case 'heal':
       return `heal ${e.cuts.join(' ')}`;
     case 'produce':

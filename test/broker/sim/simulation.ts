@@ -161,10 +161,6 @@ class ReplSimulation implements NemesisWorld {
     this.trace.note(text);
   }
 
-  private get guardsPartitionEpochs(): boolean {
-    return !this.bugs.has('no-partition-epoch-check');
-  }
-
   private get topic(): CheckedTopic {
     return { name: TOPIC, id: this.topicId, partitions: this.partitions };
   }
@@ -196,7 +192,7 @@ class ReplSimulation implements NemesisWorld {
     this.checker = new ReplChecker(this.topic);
     this.checker.image(this.controller.image);
     for (const b of this.brokers) {
-      await b.applyImage(this.controller.image, this.topicId, this.guardsPartitionEpochs);
+      await b.applyImage(this.controller.image);
       this.startTimers(b);
     }
     this.schedule(1, { kind: 'session-check' });
@@ -384,7 +380,7 @@ class ReplSimulation implements NemesisWorld {
   }
 
   private async imageArrive(b: SimBroker, image: MetadataImage): Promise<void> {
-    if (!(await b.applyImage(image, this.topicId, this.guardsPartitionEpochs))) return;
+    if (!(await b.applyImage(image))) return;
     this.trace.note(this.rolesOf(b));
     this.alters.imageApplied(b, image);
   }
