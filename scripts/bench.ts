@@ -27,6 +27,7 @@ import { runFailover } from './bench/failover.js';
 import { runLatency } from './bench/latency.js';
 import { runProduce, type ProduceResult } from './bench/produce.js';
 import { table, type BenchResults } from './bench/report.js';
+import { waitForQuiet } from './bench/stats.js';
 
 const PHASES = ['produce', 'consume', 'latency', 'failover'] as const;
 type Phase = (typeof PHASES)[number];
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     .option('phases', { type: 'string', default: PHASES.join(','), describe: `a subset of ${PHASES.join(',')}` })
     .option('server-flag', { type: 'array', default: [], describe: 'an extra `flotilla server` flag for every node (repeatable)' })
     .option('cpu-prof-dir', { type: 'string', describe: 'run every node with --cpu-prof into this directory (profiles are written at the clean stop)' })
+    .option('quiet-wait-seconds', { type: 'number', default: 30, describe: 'before each phase, wait at most this long for other work on the machine to calm down' })
+    .option('quiet-below-pct', { type: 'number', default: 20, describe: '"calm": the rest of the machine under this % of a core for a second' })
     .option('output', { type: 'string', default: 'bench-results.json' })
     .strict()
     .parse();
@@ -65,21 +68,25 @@ async function main(): Promise<void> {
     serverFlags: argv['server-flag'].map(String),
     execArgv: argv['cpu-prof-dir'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(argv['cpu-prof-dir'])],
   });
-  const results: BenchResults = { produce: [], consume: [], latency: [], failover: undefined };
+  const results: BenchResults = { produce: [], consume: [], latency: [], failover: undefined, quietBefore: [] };
   try {
     await cluster.start();
     await cluster.waitBrokersUnfenced();
     const bootstrap = cluster.bootstrapServers();
     const brokerPids = new Map(cluster.ids().map((id) => [id as number, cluster.node(id).pid!]));
     const topics = new Map<number, string>();
-    const progress = (what: string) => console.error(`bench: ${what}`);
+    const progress = async (what: string) => {
+      const quiet = await waitForQuiet(brokerPids, argv['quiet-wait-seconds'], argv['quiet-below-pct']);
+      results.quietBefore.push({ phase: what, ...quiet });
+      console.error(`bench: ${what} (other work on the machine: ${quiet.othersPct}% of a core, after waiting ${quiet.waitedSeconds} s)`);
+    };
 
     if (phases.has('produce') || phases.has('consume')) {
       for (const valueBytes of valueSizes) {
         const layout = await createTopic(bootstrap, `bench-produce-${valueBytes}`, argv.partitions, REPLICATION_FACTOR);
         topics.set(valueBytes, layout.topic);
         if (!phases.has('produce')) continue;
-        progress(`produce ${valueBytes} B for ${argv['warmup-seconds']} + ${argv.seconds} s`);
+        await progress(`produce ${valueBytes} B for ${argv['warmup-seconds']} + ${argv.seconds} s`);
         results.produce.push(
           await runProduce({
             layout,
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
     }
     if (phases.has('consume')) {
       for (const valueBytes of valueSizes) {
-        progress(`consume ${valueBytes} B`);
+        await progress(`consume ${valueBytes} B`);
         results.consume.push(await consumeTopic(bootstrap, topics.get(valueBytes)!, valueBytes, argv['fetch-bytes'], brokerPids));
       }
     }
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
       const rates = argv['latency-rates']?.map(Number) ?? [FIXED_RATE_PER_SECOND, ...halfOfMax(results.produce, argv['latency-value-bytes'])];
       for (const rate of rates) {
         const layout = await createTopic(bootstrap, `bench-latency-${rate}`, argv.partitions, REPLICATION_FACTOR);
-        progress(`latency at ${rate} records/s for ${argv['warmup-seconds']} + ${argv.seconds} s`);
+        await progress(`latency at ${rate} records/s for ${argv['warmup-seconds']} + ${argv.seconds} s`);
         results.latency.push(
           await runLatency({
             layout,
@@ -125,7 +132,7 @@ async function main(): Promise<void> {
     }
     if (phases.has('failover')) {
       const layout = await createTopic(bootstrap, 'bench-failover', 3, REPLICATION_FACTOR);
-      progress(`failover, ${argv['failover-rounds']} rounds`);
+      await progress(`failover, ${argv['failover-rounds']} rounds`);
       results.failover = await runFailover({ cluster, bootstrap, topic: layout.topic, rounds: argv['failover-rounds'], retryBackoffMs: argv['retry-backoff-ms'], requestTimeoutMs: PRODUCE_TIMEOUT_MS });
     }
   } finally {

@@ -83,8 +83,7 @@ export function layoutOf(m: MetadataResponse, topic: string): TopicLayout | unde
  * Metadata shows a leader for every partition.
  */
 export async function createTopic(bootstrap: readonly string[], topic: string, partitions: number, replicationFactor: number): Promise<TopicLayout> {
-  const brokerIds = (await fetchMetadata(bootstrap, [])).brokers.map((b) => b.nodeId).sort((a, b) => a - b);
-  if (brokerIds.length < replicationFactor) throw new Error(`${brokerIds.length} brokers cannot hold ${replicationFactor} replicas`);
+  const brokerIds = await waitForBrokers(bootstrap, replicationFactor);
   const assignments = Array.from({ length: partitions }, (_, i) => ({
     partitionIndex: i,
     brokerIds: Array.from({ length: replicationFactor }, (_, k) => brokerIds[(i + k) % brokerIds.length]!),
@@ -108,7 +107,42 @@ export async function createTopic(bootstrap: readonly string[], topic: string, p
   // Every broker applies the new image on its own; a leader that has not yet answers
   // UNKNOWN_TOPIC_OR_PARTITION. Wait until each one's own Metadata shows the topic.
   for (const address of layout.brokers.values()) await waitForLayout([address], topic, ready);
+  await waitForLeaders(layout);
   return layout;
+}
+
+/**
+ * Waits until every leader serves its partitions: its replica manager applies an image after its
+ * Metadata answers from it, and until then a Fetch or Produce gets UNKNOWN_TOPIC_OR_PARTITION or
+ * NOT_LEADER_OR_FOLLOWER. Probes with a Fetch at offset 0 that does not wait.
+ */
+export async function waitForLeaders(layout: TopicLayout, timeoutMs = ADMIN_TIMEOUT_MS): Promise<void> {
+  const giveUpAt = performance.now() + timeoutMs;
+  for (const [leader, partitions] of byLeader(layout)) {
+    const wire = await KafkaWire.connect(leaderAddress(layout, leader));
+    try {
+      for (let last = ''; ; await sleep(POLL_MS)) {
+        if (performance.now() > giveUpAt) throw new Error(`broker ${leader} does not serve ${layout.topic} within ${timeoutMs} ms (${last})`);
+        const body = fetchBody(layout.topic, partitions.map((partition) => ({ partition, offset: 0 })), 0, 1, 1024);
+        const errors = decodeFetch(await wire.send(API_KEYS.Fetch, FETCH_VERSION, body)).responses.flatMap((t) => t.partitions.filter((p) => p.errorCode !== 0));
+        if (errors.length === 0) break;
+        last = errors.map((p) => `${p.partitionIndex}: ${errorName(p.errorCode)}`).join(', ');
+      }
+    } finally {
+      wire.close();
+    }
+  }
+}
+
+/** The ids of the brokers Metadata lists, once there are at least `count` (a broker's image may lag its registration). */
+async function waitForBrokers(bootstrap: readonly string[], count: number, timeoutMs = ADMIN_TIMEOUT_MS): Promise<number[]> {
+  const giveUpAt = performance.now() + timeoutMs;
+  for (;;) {
+    const ids = (await fetchMetadata(bootstrap, [])).brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+    if (ids.length >= count) return ids;
+    if (performance.now() > giveUpAt) throw new Error(`${ids.length} brokers in the metadata after ${timeoutMs} ms; ${count} are needed`);
+    await sleep(POLL_MS);
+  }
 }
 
 /** Polls Metadata until `ready` holds for the topic's layout. */

@@ -35,9 +35,12 @@ export interface LatencyResult {
   readonly achievedRecordsPerSecond: number;
   /** Records created inside the window and received by the consumer: the samples. */
   readonly latency: LatencySummary;
+  /** Per Produce request, sent -> acknowledged: the produce share of the end-to-end time. */
+  readonly produceAckLatency: LatencySummary;
   /** Records acknowledged (whole run) that the consumer never received. */
   readonly missing: number;
-  readonly produceErrors: Readonly<Record<string, number>>;
+  /** Error answers (produce, and fetch ones prefixed "fetch") by name, with counts. */
+  readonly errors: Readonly<Record<string, number>>;
   readonly cpu: CpuReport;
 }
 
@@ -46,6 +49,7 @@ const RECORDS_PER_BATCH_MAX = 10_000;
 const TICK_MS = 1;
 const DRAIN_MS_MAX = 10_000;
 const FETCH_PARTITION_BYTES_MAX = 1024 * 1024;
+const FETCH_ERROR_BACKOFF_MS = 20;
 
 export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
   const leaders = byLeader(o.layout);
@@ -76,8 +80,9 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       targetRecordsPerSecond: o.ratePerSecond,
       achievedRecordsPerSecond: Math.round(producer.ackedInWindow / o.seconds),
       latency: summarize(consumer.samples),
+      produceAckLatency: summarize(producer.ackLatency),
       missing: Math.max(0, producer.acked - consumer.received),
-      produceErrors: producer.errors,
+      errors: { ...producer.errors, ...consumer.errors },
       cpu,
     };
   } finally {
@@ -99,6 +104,8 @@ class Producer {
   acked = 0;
   ackedInWindow = 0;
   readonly errors: Record<string, number> = {};
+  /** Per Produce request, send -> acknowledgement (acks=all), inside the window. */
+  readonly ackLatency = new Samples();
   private created = 0;
   private readonly startedMs = performance.now();
   private readonly partitions: number[];
@@ -141,11 +148,13 @@ class Producer {
     }
     if (batches.size === 0) return;
     const body = produceBody(this.o.layout.topic, this.o.acks, this.o.timeoutMs, batches);
+    const sentMs = performance.now();
     const done = wire
       .send(API_KEYS.Produce, PRODUCE_VERSION, body)
       .then((r) => {
         const ackedMs = performance.now();
         const inWindow = ackedMs >= this.window.startMs && ackedMs <= this.window.endMs;
+        if (inWindow) this.ackLatency.add(ackedMs - sentMs);
         for (const p of decodeProduce(r).responses.flatMap((t) => t.partitionResponses)) {
           if (p.errorCode !== 0) {
             this.errors[errorName(p.errorCode)] = (this.errors[errorName(p.errorCode)] ?? 0) + 1;
@@ -183,6 +192,7 @@ class Producer {
 
 class Consumer {
   received = 0;
+  readonly errors: Record<string, number> = {};
   readonly samples = new Samples();
   private stopped = false;
 
@@ -209,13 +219,21 @@ class Consumer {
         throw error;
       }
       const receivedMs = performance.now();
+      let failed = false;
       for (const p of response.responses.flatMap((t) => t.partitions)) {
-        if (p.errorCode !== 0) throw new Error(`latency consumer: Fetch partition ${p.partitionIndex}: ${errorName(p.errorCode)}`);
+        if (p.errorCode !== 0) {
+          // Leadership moved or is not applied yet: counted, retried after a pause, as a consumer would.
+          const name = `fetch ${errorName(p.errorCode)}`;
+          this.errors[name] = (this.errors[name] ?? 0) + 1;
+          failed = true;
+          continue;
+        }
         const bytes = p.records?.[0];
         if (bytes === undefined || bytes.length === 0) continue;
         const walk = walkBatches(bytes, onValue(receivedMs));
         if (walk.nextOffset > 0) offsets.set(p.partitionIndex, walk.nextOffset);
       }
+      if (failed) await sleep(FETCH_ERROR_BACKOFF_MS);
     }
   }
 }

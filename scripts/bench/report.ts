@@ -11,6 +11,8 @@ export interface BenchResults {
   consume: ConsumeResult[];
   latency: LatencyResult[];
   failover: FailoverResult | undefined;
+  /** Before each phase: the rest of the machine's CPU (% of a core) in the last second waited, and how long the bench waited for it to calm down. */
+  quietBefore: { phase: string; othersPct: number; waitedSeconds: number }[];
 }
 
 /** A single JavaScript thread this busy is taken as saturated. */
@@ -45,7 +47,7 @@ export function table(r: BenchResults): string {
     rows.push([`consume ${c.valueBytes} B${c.complete ? '' : ' (incomplete)'}`, num(c.recordsPerSecond), `${c.payloadMBPerSecond} (batches ${c.batchMBPerSecond})`, '', '', '', '', ...cpuCells(c.cpu), limitOf(c.cpu)]);
   }
   for (const l of r.latency) {
-    const errors = Object.keys(l.produceErrors).length > 0 ? ` errors ${JSON.stringify(l.produceErrors)}` : '';
+    const errors = Object.keys(l.errors).length > 0 ? ` errors ${JSON.stringify(l.errors)}` : '';
     const missing = l.missing > 0 ? ` missing ${l.missing}` : '';
     rows.push([
       `e2e latency ${l.valueBytes} B @ ${num(l.targetRecordsPerSecond)}/s`,

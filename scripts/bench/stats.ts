@@ -196,3 +196,21 @@ function busiestOthers(before: ReadonlyMap<number, { name: string; seconds: numb
   }
   return Object.fromEntries(used.sort((a, b) => b[1] - a[1]).slice(0, 3).filter(([, pct]) => pct >= 1));
 }
+
+const QUIET_WINDOW_MS = 1_000;
+
+/**
+ * Waits, at most `secondsMax`, for a one-second window in which the rest of the machine (all but
+ * the brokers and this process) uses under `othersBelowPct` % of a core: other work on a shared
+ * machine would otherwise take the cores a phase is measuring. Returns the last window's figure.
+ */
+export async function waitForQuiet(brokerPids: ReadonlyMap<number, number>, secondsMax: number, othersBelowPct: number): Promise<{ othersPct: number; waitedSeconds: number }> {
+  const started = performance.now();
+  for (;;) {
+    const stop = cpuMeter(brokerPids);
+    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    const { othersPct } = stop();
+    const waitedSeconds = round1((performance.now() - started) / 1000);
+    if (othersPct < othersBelowPct || waitedSeconds >= secondsMax) return { othersPct, waitedSeconds };
+  }
+}
