@@ -24,17 +24,22 @@ import { LocalCluster } from '../src/server/local-cluster.js';
 import { createTopic, waitForLayout } from './bench/client.js';
 import { runConsume, type ConsumeResult } from './bench/consume.js';
 import { runFailover } from './bench/failover.js';
+import { runKafkaJs } from './bench/kafkajs.js';
 import { runLatency } from './bench/latency.js';
+import { recordsPerBatch } from './bench/records.js';
 import { runProduce, type ProduceResult } from './bench/produce.js';
 import { table, type BenchResults } from './bench/report.js';
 import { waitForQuiet } from './bench/stats.js';
 
-const PHASES = ['produce', 'consume', 'latency', 'failover'] as const;
+const PHASES = ['produce', 'consume', 'latency', 'failover', 'kafkajs'] as const;
+const DEFAULT_PHASES = ['produce', 'consume', 'latency', 'failover'];
 type Phase = (typeof PHASES)[number];
 const REPLICATION_FACTOR = 3;
 const ACKS_ALL = -1;
 const PRODUCE_TIMEOUT_MS = 30_000;
 const FIXED_RATE_PER_SECOND = 1_000;
+/** Concurrent producer.send() calls of the KafkaJS run (its requests in flight across the leaders). */
+const KAFKAJS_SENDERS = 8;
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
     .option('fetch-max-wait-ms', { type: 'number', default: 500 })
     .option('failover-rounds', { type: 'number', default: 3 })
     .option('retry-backoff-ms', { type: 'number', default: 20, describe: "the failover producer's wait before it refreshes metadata and retries" })
-    .option('phases', { type: 'string', default: PHASES.join(','), describe: `a subset of ${PHASES.join(',')}` })
+    .option('phases', { type: 'string', default: DEFAULT_PHASES.join(','), describe: `a subset of ${PHASES.join(',')} (kafkajs: the produce run with KafkaJS, for context)` })
     .option('server-flag', { type: 'array', default: [], describe: 'an extra `flotilla server` flag for every node (repeatable)' })
     .option('cpu-prof-dir', { type: 'string', describe: 'run every node with --cpu-prof into this directory (profiles are written at the clean stop)' })
     .option('quiet-wait-seconds', { type: 'number', default: 30, describe: 'before each phase, wait at most this long for other work on the machine to calm down' })
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
     serverFlags: argv['server-flag'].map(String),
     execArgv: argv['cpu-prof-dir'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(argv['cpu-prof-dir'])],
   });
-  const results: BenchResults = { produce: [], consume: [], latency: [], failover: undefined, quietBefore: [] };
+  const results: BenchResults = { produce: [], consume: [], latency: [], failover: undefined, kafkajs: [], quietBefore: [] };
   try {
     await cluster.start();
     await cluster.waitBrokersUnfenced();
@@ -130,6 +135,14 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (phases.has('kafkajs')) {
+      for (const valueBytes of valueSizes) {
+        const layout = await createTopic(bootstrap, `bench-kafkajs-${valueBytes}`, argv.partitions, REPLICATION_FACTOR);
+        await progress(`KafkaJS produce ${valueBytes} B for ${argv['warmup-seconds']} + ${argv.seconds} s`);
+        const recordsPerSend = recordsPerBatch(argv['batch-bytes'], valueBytes);
+        results.kafkajs.push(await runKafkaJs({ bootstrap, layout, valueBytes, recordsPerSend, concurrency: KAFKAJS_SENDERS, warmupSeconds: argv['warmup-seconds'], seconds: argv.seconds, brokerPids }));
+      }
+    }
     if (phases.has('failover')) {
       const layout = await createTopic(bootstrap, 'bench-failover', 3, REPLICATION_FACTOR);
       await progress(`failover, ${argv['failover-rounds']} rounds`);
@@ -138,7 +151,9 @@ async function main(): Promise<void> {
   } finally {
     await cluster.stop();
   }
-  const report = { environment: { ...environment, loadavgAtEnd: loadavg().map((n) => Math.round(n * 100) / 100) }, config: argv, results };
+  // yargs gives every flag twice (kebab and camel case) plus `_` and `$0`: keep the flags as typed.
+  const config = Object.fromEntries(Object.entries(argv).filter(([key]) => /^[a-z0-9-]+$/.test(key)));
+  const report = { environment: { ...environment, loadavgAtEnd: loadavg().map((n) => Math.round(n * 100) / 100) }, config, results };
   writeFileSync(argv.output, JSON.stringify(report, null, 2) + '\n');
   console.log(table(results));
   console.log(notes(environment.cores, argv.output));

@@ -2,6 +2,7 @@
 // the machine, and what most likely limited the figure, read off the CPU use (a reading, not a proof).
 import type { ConsumeResult } from './consume.js';
 import type { FailoverResult } from './failover.js';
+import type { KafkaJsResult } from './kafkajs.js';
 import type { LatencyResult } from './latency.js';
 import type { ProduceResult } from './produce.js';
 import type { CpuReport } from './stats.js';
@@ -11,6 +12,7 @@ export interface BenchResults {
   consume: ConsumeResult[];
   latency: LatencyResult[];
   failover: FailoverResult | undefined;
+  kafkajs: KafkaJsResult[];
   /** Before each phase: the rest of the machine's CPU (% of a core) in the last second waited, and how long the bench waited for it to calm down. */
   quietBefore: { phase: string; othersPct: number; waitedSeconds: number }[];
 }
@@ -60,6 +62,10 @@ export function table(r: BenchResults): string {
       ...cpuCells(l.cpu),
       limitOf(l.cpu) + errors + missing,
     ]);
+  }
+  for (const k of r.kafkajs) {
+    const errors = k.errors > 0 ? ` errors ${k.errors}` : '';
+    rows.push([`KafkaJS produce ${k.valueBytes} B acks=all`, num(k.recordsPerSecond), String(k.payloadMBPerSecond), '', '', '', '', ...cpuCells(k.cpu), limitOf(k.cpu) + errors]);
   }
   if (r.failover !== undefined) {
     const each = r.failover.rounds.map((x) => `${x.failoverMs} ms (killed ${x.killed}${x.killedWasController ? ', controller' : ''} -> ${x.newLeader})`).join(', ');
