@@ -183,6 +183,7 @@ function notes(cores: number, output: string): string {
     '',
     `produce rows: p50/p99/p99.9 are per-request acknowledgement times (in flight: --in-flight per connection); latency rows: per record, created -> fetched.`,
     `CPU: % of one core over the measured window (${cores} cores = ${cores * 100}%); broker = every thread of the node process; others = the rest of the machine.`,
+    `broker CPU ms/MB: CPU time of all three brokers per MB of payload moved (the cost of the figure; less sensitive to other work than the rate).`,
     `MB = 10^6 bytes of record values. JSON: ${output}`,
   ].join('\n');
 }

@@ -8,7 +8,7 @@
 import { API_KEYS } from '../../src/protocol/api-keys.js';
 import { byLeader, decodeFetch, errorName, FETCH_VERSION, fetchBody, leaderAddress, type TopicLayout } from './client.js';
 import { walkBatches } from './records.js';
-import { cpuMeter, round1, round3, type CpuReport } from './stats.js';
+import { brokerCpuMsPerMB, cpuMeter, round1, round3, type CpuReport } from './stats.js';
 import { KafkaWire } from './wire.js';
 
 export interface ConsumeOptions {
@@ -33,6 +33,8 @@ export interface ConsumeResult {
   /** False if secondsMax ran out before every partition was read to its high-water mark. */
   readonly complete: boolean;
   readonly cpu: CpuReport;
+  /** All brokers' CPU ms per MB of payload (see stats.ts). */
+  readonly brokerCpuMsPerMB: number;
 }
 
 interface Totals {
@@ -54,16 +56,18 @@ export async function runConsume(o: ConsumeOptions): Promise<ConsumeResult> {
     await Promise.all([...leaders].flatMap(([leader, partitions]) => partitions.map((p) => readPartition(wires.get(leader)!, o.layout.topic, p, o.partitionMaxBytes, giveUpAt, totals))));
     const seconds = (performance.now() - started) / 1000;
     const cpu = stopCpu();
+    const payloadMBPerSecond = round1((totals.records * o.valueBytes) / seconds / 1e6);
     return {
       valueBytes: o.valueBytes,
       records: totals.records,
       fetches: totals.fetches,
       seconds: round3(seconds),
       recordsPerSecond: Math.round(totals.records / seconds),
-      payloadMBPerSecond: round1((totals.records * o.valueBytes) / seconds / 1e6),
+      payloadMBPerSecond,
       batchMBPerSecond: round1(totals.batchBytes / seconds / 1e6),
       complete: totals.complete,
       cpu,
+      brokerCpuMsPerMB: brokerCpuMsPerMB(cpu, payloadMBPerSecond),
     };
   } finally {
     for (const wire of wires.values()) wire.close();

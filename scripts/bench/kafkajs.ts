@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { TopicLayout } from './client.js';
-import { cpuMeter, round1, type CpuReport } from './stats.js';
+import { brokerCpuMsPerMB, cpuMeter, round1, type CpuReport } from './stats.js';
 
 export interface KafkaJsOptions {
   readonly bootstrap: readonly string[];
@@ -25,6 +25,8 @@ export interface KafkaJsResult {
   readonly payloadMBPerSecond: number;
   readonly errors: number;
   readonly cpu: CpuReport;
+  /** All brokers' CPU ms per MB of payload (see stats.ts). */
+  readonly brokerCpuMsPerMB: number;
 }
 
 export async function runKafkaJs(o: KafkaJsOptions): Promise<KafkaJsResult> {
@@ -61,13 +63,15 @@ export async function runKafkaJs(o: KafkaJsOptions): Promise<KafkaJsResult> {
     clearTimeout(endTimer);
     const measured = cpu ?? stopCpu?.();
     if (measured === undefined) throw new Error('the KafkaJS run ended before its window');
+    const payloadMBPerSecond = round1((records * o.valueBytes) / o.seconds / 1e6);
     return {
       client: 'kafkajs',
       valueBytes: o.valueBytes,
       recordsPerSecond: Math.round(records / o.seconds),
-      payloadMBPerSecond: round1((records * o.valueBytes) / o.seconds / 1e6),
+      payloadMBPerSecond,
       errors,
       cpu: measured,
+      brokerCpuMsPerMB: brokerCpuMsPerMB(measured, payloadMBPerSecond),
     };
   } finally {
     await producer.disconnect();

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { API_KEYS } from '../../src/protocol/api-keys.js';
 import { byLeader, decodeProduce, errorName, leaderAddress, PRODUCE_VERSION, produceBody, sleep, type TopicLayout } from './client.js';
 import { buildBatch, recordsPerBatch } from './records.js';
-import { cpuMeter, round1, Samples, summarize, type CpuReport, type LatencySummary } from './stats.js';
+import { brokerCpuMsPerMB, cpuMeter, round1, Samples, summarize, type CpuReport, type LatencySummary } from './stats.js';
 import { KafkaWire } from './wire.js';
 
 const ERROR_BACKOFF_MS = 20;
@@ -46,6 +46,8 @@ export interface ProduceResult {
   /** Error name -> partition answers with it, inside the window. */
   readonly errors: Readonly<Record<string, number>>;
   readonly cpu: CpuReport;
+  /** All brokers' CPU ms per MB of payload (see stats.ts). */
+  readonly brokerCpuMsPerMB: number;
 }
 
 export async function runProduce(o: ProduceOptions): Promise<ProduceResult> {
@@ -80,18 +82,20 @@ export async function runProduce(o: ProduceOptions): Promise<ProduceResult> {
     clearTimeout(endTimer);
     const cpu = endCpu ?? stopCpu?.();
     if (cpu === undefined) throw new Error('the produce phase ended before its window');
+    const payloadMBPerSecond = round1((counters.records * o.valueBytes) / o.seconds / 1e6);
     return {
       valueBytes: o.valueBytes,
       recordsPerBatch: perBatch,
       records: counters.records,
       seconds: o.seconds,
       recordsPerSecond: Math.round(counters.records / o.seconds),
-      payloadMBPerSecond: round1((counters.records * o.valueBytes) / o.seconds / 1e6),
+      payloadMBPerSecond,
       wireMBPerSecond: round1(counters.wireBytes / o.seconds / 1e6),
       requests: counters.requests,
       requestLatency: summarize(latency),
       errors: counters.errors,
       cpu,
+      brokerCpuMsPerMB: brokerCpuMsPerMB(cpu, payloadMBPerSecond),
     };
   } finally {
     for (const wire of wires) wire.close();

@@ -30,23 +30,23 @@ export function limitOf(cpu: CpuReport): string {
   return limits.length === 0 ? 'no CPU saturated (waits: replication round trips, in-flight limit)' : limits.join('; ');
 }
 
-function cpuCells(cpu: CpuReport): string[] {
+function cpuCells(cpu: CpuReport, msPerMB?: number): string[] {
   const brokers = Object.entries(cpu.brokersPct).map(([id, pct]) => `${id}:${Math.round(pct)}`).join(' ');
-  return [brokers, String(Math.round(cpu.clientPct)), String(Math.round(cpu.othersPct))];
+  return [brokers, msPerMB === undefined ? '' : String(msPerMB), String(Math.round(cpu.clientPct)), String(Math.round(cpu.othersPct))];
 }
 
 const num = (n: number) => n.toLocaleString('en-US');
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '-');
 
 export function table(r: BenchResults): string {
-  const header = ['phase', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'samples', 'broker CPU % (id:%)', 'client %', 'others %', 'limit'];
+  const header = ['phase', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'samples', 'broker CPU % (id:%)', 'broker CPU ms/MB', 'client %', 'others %', 'limit'];
   const rows: string[][] = [];
   for (const p of r.produce) {
     const errors = Object.keys(p.errors).length > 0 ? ` errors ${JSON.stringify(p.errors)}` : '';
-    rows.push([`produce ${p.valueBytes} B acks=all`, num(p.recordsPerSecond), String(p.payloadMBPerSecond), ms(p.requestLatency.p50Ms), ms(p.requestLatency.p99Ms), ms(p.requestLatency.p999Ms), num(p.requestLatency.count), ...cpuCells(p.cpu), limitOf(p.cpu) + errors]);
+    rows.push([`produce ${p.valueBytes} B acks=all`, num(p.recordsPerSecond), String(p.payloadMBPerSecond), ms(p.requestLatency.p50Ms), ms(p.requestLatency.p99Ms), ms(p.requestLatency.p999Ms), num(p.requestLatency.count), ...cpuCells(p.cpu, p.brokerCpuMsPerMB), limitOf(p.cpu) + errors]);
   }
   for (const c of r.consume) {
-    rows.push([`consume ${c.valueBytes} B${c.complete ? '' : ' (incomplete)'}`, num(c.recordsPerSecond), `${c.payloadMBPerSecond} (batches ${c.batchMBPerSecond})`, '', '', '', '', ...cpuCells(c.cpu), limitOf(c.cpu)]);
+    rows.push([`consume ${c.valueBytes} B${c.complete ? '' : ' (incomplete)'}`, num(c.recordsPerSecond), `${c.payloadMBPerSecond} (batches ${c.batchMBPerSecond})`, '', '', '', '', ...cpuCells(c.cpu, c.brokerCpuMsPerMB), limitOf(c.cpu)]);
   }
   for (const l of r.latency) {
     const errors = Object.keys(l.errors).length > 0 ? ` errors ${JSON.stringify(l.errors)}` : '';
@@ -65,11 +65,11 @@ export function table(r: BenchResults): string {
   }
   for (const k of r.kafkajs) {
     const errors = k.errors > 0 ? ` errors ${k.errors}` : '';
-    rows.push([`KafkaJS produce ${k.valueBytes} B acks=all`, num(k.recordsPerSecond), String(k.payloadMBPerSecond), '', '', '', '', ...cpuCells(k.cpu), limitOf(k.cpu) + errors]);
+    rows.push([`KafkaJS produce ${k.valueBytes} B acks=all`, num(k.recordsPerSecond), String(k.payloadMBPerSecond), '', '', '', '', ...cpuCells(k.cpu, k.brokerCpuMsPerMB), limitOf(k.cpu) + errors]);
   }
   if (r.failover !== undefined) {
     const each = r.failover.rounds.map((x) => `${x.failoverMs} ms (killed ${x.killed}${x.killedWasController ? ', controller' : ''} -> ${x.newLeader})`).join(', ');
-    rows.push(['leader failover (kill -9 to next ack)', '', '', `median ${ms(r.failover.medianMs)}`, `max ${ms(r.failover.maxMs)}`, '', String(r.failover.rounds.length), '', '', '', each]);
+    rows.push(['leader failover (kill -9 to next ack)', '', '', `median ${ms(r.failover.medianMs)}`, `max ${ms(r.failover.maxMs)}`, '', String(r.failover.rounds.length), '', '', '', '', each]);
   }
   return render([header, ...rows]);
 }

@@ -119,14 +119,15 @@ function allProcessesCpuSeconds(): Map<number, { name: string; seconds: number }
   return out;
 }
 
-/** Busy and total CPU seconds of the whole machine so far (/proc/stat, all cores). */
-function machineCpuSeconds(): { busy: number; total: number } {
+/** Busy and total CPU seconds of the whole machine so far (/proc/stat, all cores), and the interrupt share of busy. */
+function machineCpuSeconds(): { busy: number; total: number; interrupts: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user)
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) / ticksPerSecond(), total: total / ticksPerSecond() };
+  const interrupts = (v[5] ?? 0) + (v[6] ?? 0);
+  return { busy: (total - idle) / ticksPerSecond(), total: total / ticksPerSecond(), interrupts: interrupts / ticksPerSecond() };
 }
 
 /** CPU use over one phase, as % of one core (so 200% is both cores of a 2-core machine). */
@@ -140,8 +141,13 @@ export interface CpuReport {
   readonly clientPct: number;
   /** Every process on the machine. */
   readonly machinePct: number;
-  /** machinePct minus brokers and client: other work on the machine (other agents' tests, say). */
+  /**
+   * machinePct minus brokers and client: other work on the machine (other agents' tests, say), but
+   * also kernel work no process is charged for, such as the softirqs of loopback TCP (interruptsPct).
+   */
   readonly othersPct: number;
+  /** Hard and soft interrupt time of the machine (/proc/stat irq + softirq), part of othersPct. */
+  readonly interruptsPct: number;
   /** The busiest other processes ("name pid": % of a core), a hint of who else used the machine. */
   readonly othersTop: Readonly<Record<string, number>>;
   readonly cores: number;
@@ -173,6 +179,7 @@ export function cpuMeter(brokerPids: ReadonlyMap<number, number>): () => CpuRepo
     const cores = availableParallelism();
     // /proc/stat's total grows by cores x elapsed; scale busy to "% of one core" like the rest.
     const machinePct = round1(((m.busy - machine.busy) / Math.max(1e-9, m.total - machine.total)) * cores * 100);
+    const interruptsPct = round1(((m.interrupts - machine.interrupts) / Math.max(1e-9, m.total - machine.total)) * cores * 100);
     return {
       brokersPct,
       brokersMainThreadPct,
@@ -180,6 +187,7 @@ export function cpuMeter(brokerPids: ReadonlyMap<number, number>): () => CpuRepo
       clientPct: pct(clientSeconds),
       machinePct,
       othersPct: round1(Math.max(0, machinePct - pct(brokersTotal) - pct(clientSeconds))),
+      interruptsPct,
       othersTop: busiestOthers(everyone, new Set([...brokerPids.values(), process.pid]), seconds),
       cores,
     };
@@ -213,4 +221,9 @@ export async function waitForQuiet(brokerPids: ReadonlyMap<number, number>, seco
     const waitedSeconds = round1((performance.now() - started) / 1000);
     if (othersPct < othersBelowPct || waitedSeconds >= secondsMax) return { othersPct, waitedSeconds };
   }
+}
+
+/** Broker CPU milliseconds (all brokers, all threads) per MB of payload moved: the cost, less sensitive to other work on the machine than the rate. */
+export function brokerCpuMsPerMB(cpu: CpuReport, payloadMBPerSecond: number): number {
+  return payloadMBPerSecond > 0 ? round1((cpu.brokersTotalPct / 100) * 1000 / payloadMBPerSecond) : NaN;
 }
