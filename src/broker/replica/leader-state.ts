@@ -43,6 +43,13 @@ export interface LeaderStateInit {
   readonly nowMs: number;
 }
 
+/** An AlterPartition in flight, until its outcome is known. */
+export interface PendingAlter {
+  readonly isr: readonly BrokerId[];
+  readonly sentPartitionEpoch: number;
+  resend: boolean;
+}
+
 /** An ISR change to propose through AlterPartition. */
 export type IsrChange = { readonly kind: 'shrink' | 'expand'; readonly isr: readonly BrokerId[] };
 
@@ -58,7 +65,7 @@ export class LeaderState {
    * failed in a way that may hide an applied attempt, until an image shows a newer partition epoch
    * than the one it was sent with (`resend`: ask again meanwhile, as Kafka does).
    */
-  private pending: { readonly isr: readonly BrokerId[]; readonly sentPartitionEpoch: number; resend: boolean } | undefined;
+  private pending: PendingAlter | undefined;
   private readonly followers = new Map<BrokerId, FollowerState>();
   private hw: Offset;
 
@@ -172,11 +179,21 @@ export class LeaderState {
     return end !== UNKNOWN_OFFSET && end >= this.hw && end >= this.epochStartOffset;
   }
 
-  /** An AlterPartition for `isr` was sent with `partitionEpoch`. */
-  beginAlter(isr: readonly BrokerId[], partitionEpoch: number): void {
+  /**
+   * An AlterPartition for `isr` was sent with `partitionEpoch`. The returned change is what its
+   * answer must name (endAlter, alterUnresolved): an answer to a change already settled by an image
+   * must not settle the one sent after it.
+   */
+  beginAlter(isr: readonly BrokerId[], partitionEpoch: number): PendingAlter {
     assert.equal(this.pending, undefined, 'one AlterPartition at a time');
     assert.ok(isr.includes(this.self), 'the leader stays in its ISR');
     this.pending = { isr, sentPartitionEpoch: partitionEpoch, resend: false };
+    return this.pending;
+  }
+
+  /** The change in flight, if any (what a resend's answer must name). */
+  get pendingAlter(): PendingAlter | undefined {
+    return this.pending;
   }
 
   /**
@@ -184,8 +201,8 @@ export class LeaderState {
    * because an earlier attempt may have applied): the pending ISR stays in the maximal ISR, so the
    * HW keeps waiting for a replica the controller may already count, and the change is sent again.
    */
-  alterUnresolved(): void {
-    if (this.pending !== undefined) this.pending.resend = true;
+  alterUnresolved(change: PendingAlter): void {
+    if (this.pending === change) change.resend = true;
   }
 
   /** The unresolved change to send again, if any. */
@@ -202,7 +219,8 @@ export class LeaderState {
    * The AlterPartition finished: `committed` is what the controller committed (the image brings the
    * same a little later), undefined if the change was definitely refused (not applied).
    */
-  endAlter(committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number }): void {
+  endAlter(change: PendingAlter, committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number }): void {
+    if (this.pending !== change) return;
     this.pending = undefined;
     if (committed === undefined || committed.partitionEpoch <= this.partitionEpoch) return;
     this.committedIsr = committed.isr;

@@ -20,7 +20,7 @@ import { offset } from '../log/types.js';
 import { FileSnapshotStore, type ProducerSnapshotStore } from '../producer/producer-snapshot.js';
 import { ProducerStateManager } from '../producer/producer-state-manager.js';
 import { FollowerFetchers, type ReplicaFetchClientFactory } from './follower-fetcher.js';
-import type { LeaderState } from './leader-state.js';
+import type { LeaderState, PendingAlter } from './leader-state.js';
 import { Partition, type PartitionKey } from './partition.js';
 import { Purgatory } from './purgatory.js';
 
@@ -29,7 +29,7 @@ import { Purgatory } from './purgatory.js';
  * other error (NOT_CONTROLLER, INVALID_UPDATE_VERSION after a retry, ...) may follow an attempt that
  * did apply, so the pending ISR is kept until the metadata shows the outcome.
  */
-const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['FENCED_LEADER_EPOCH', 'INELIGIBLE_REPLICA', 'INVALID_REQUEST', 'UNKNOWN_TOPIC_ID', 'UNKNOWN_TOPIC_OR_PARTITION', 'STALE_BROKER_EPOCH']);
+const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['INELIGIBLE_REPLICA', 'INVALID_REQUEST', 'UNKNOWN_TOPIC_ID', 'UNKNOWN_TOPIC_OR_PARTITION', 'STALE_BROKER_EPOCH']);
 
 export const partitionName = (topic: string, partition: number): string => `${topic}-${partition}`;
 
@@ -256,39 +256,43 @@ export class ReplicaManager {
       if (reg === undefined || reg.leaderEpoch !== r.epoch) continue;
       const partitionEpoch = Math.max(reg.partitionEpoch, r.state.isrPartitionEpoch) as PartitionEpoch;
       const again = r.state.resendDue;
-      if (again !== undefined) {
+      const pending = r.state.pendingAlter;
+      if (again !== undefined && pending !== undefined) {
         r.state.beginResend();
-        this.sendAlter(p, r.state, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: again });
+        this.sendAlter(p, r.state, pending, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: again });
         continue;
       }
       const change = r.state.isrChangeDue(p.log.logEndOffset, this.config.replicaLagTimeMsMax, now);
       if (change === undefined) continue;
-      r.state.beginAlter(change.isr, partitionEpoch);
+      const sent = r.state.beginAlter(change.isr, partitionEpoch);
       this.options.log.info({ topic: p.key.topic, partition: p.key.partition, kind: change.kind, isr: change.isr }, 'asking the controller to change the ISR');
-      this.sendAlter(p, r.state, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: change.isr });
+      this.sendAlter(p, r.state, sent, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: change.isr });
     }
   }
 
-  private sendAlter(p: Partition, state: LeaderState, request: Parameters<AlterPartitionSender>[0]): void {
+  private sendAlter(p: Partition, state: LeaderState, change: PendingAlter, request: Parameters<AlterPartitionSender>[0]): void {
     const where = { topic: p.key.topic, partition: p.key.partition };
     this.options.alterPartition(request).then(
       (answer) => {
-        if (answer.error === undefined) state.endAlter(answer.committed);
-        else if (DEFINITE_REFUSALS.has(answer.error)) {
-          this.options.log.warn({ ...where, error: answer.error }, 'ISR change refused');
-          state.endAlter();
+        if (answer.error === undefined) state.endAlter(change, answer.committed);
+        else if (answer.error === 'FENCED_LEADER_EPOCH') {
           // A newer leader exists: stop acknowledging before the image says so (if this answer is
-          // about the leadership we still hold, not one already replaced).
-          if (answer.error === 'FENCED_LEADER_EPOCH' && p.role.kind === 'leader' && p.role.state === state) p.fence();
+          // about the leadership we still hold). The pending ISR stays: the controller may count
+          // its members, so this leader's HW must not pass them on the way out (Kafka leaves the
+          // state alone too).
+          if (p.role.kind === 'leader' && p.role.state === state) p.fence();
+        } else if (DEFINITE_REFUSALS.has(answer.error)) {
+          this.options.log.warn({ ...where, error: answer.error }, 'ISR change refused');
+          state.endAlter(change);
         } else {
           this.options.log.info({ ...where, error: answer.error }, 'ISR change unresolved; the metadata will settle it');
-          state.alterUnresolved();
+          state.alterUnresolved(change);
         }
         p.advanceHwIfLeader(this.minIsr(p.key.topic));
       },
       (error: unknown) => {
         this.options.log.warn({ err: error, ...where }, 'ISR change not delivered; sending again');
-        state.alterUnresolved();
+        state.alterUnresolved(change);
       },
     );
   }
