@@ -3,8 +3,19 @@
 // table in the same change as its codec and handler.
 
 export const API_KEYS = Object.freeze({
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
   Metadata: 3,
   ApiVersions: 18,
+  InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DescribeConfigs: 32,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
+  DescribeCluster: 60,
 });
 
 export type ApiName = keyof typeof API_KEYS;
@@ -22,8 +33,20 @@ const range = (name: ApiName, minVersion: number, maxVersion: number, flexibleFr
   Object.freeze({ apiKey: API_KEYS[name], name, minVersion, maxVersion, flexibleFrom });
 
 export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
+  range('Produce', 3, 9, 9),
+  range('Fetch', 4, 12, 12),
+  // v7 adds the max-timestamp query (-3), which needs a scan we do not do yet.
+  range('ListOffsets', 0, 6, 6),
   range('Metadata', 0, 12, 9),
   range('ApiVersions', 0, 3, 3),
+  range('CreateTopics', 0, 7, 5),
+  range('DeleteTopics', 0, 6, 4),
+  range('InitProducerId', 0, 4, 2),
+  range('OffsetForLeaderEpoch', 0, 4, 4),
+  range('DescribeConfigs', 0, 4, 4),
+  range('CreatePartitions', 0, 3, 2),
+  range('IncrementalAlterConfigs', 0, 1, 1),
+  range('DescribeCluster', 0, 1, 0),
 ]);
 
 const BY_KEY: ReadonlyMap<number, ApiRange> = new Map(SUPPORTED_APIS.map((a) => [a.apiKey, a]));

@@ -8,9 +8,15 @@
 // arrives with the broker's replica manager.
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import { nodeAdminView } from '../broker/kafka/admin-handlers.js';
 import type { KafkaListener } from '../broker/kafka/listener.js';
 import { startKafkaListeners, withBoundPorts } from '../broker/kafka/serve.js';
 import { BrokerLifecycle } from '../broker/lifecycle.js';
+import { DiskPartitionLog } from '../broker/log/disk-log.js';
+import { BlockProducerIds } from '../broker/producer-ids.js';
+import { serveFollowerFetch } from '../broker/replica/leader-fetch.js';
+import { ReplicaManager } from '../broker/replica/replica-manager.js';
+import { grpcReplicaFetchClient, replicaService } from '../broker/replica/replica-service.js';
 import { ControllerClient } from '../metadata/controller-client.js';
 import { controllerHandlers } from '../metadata/controller-handlers.js';
 import { controllerService } from '../metadata/controller-service.js';
@@ -18,7 +24,7 @@ import { METADATA_LOG_DIR, checkIdentity, readMetaProperties } from '../metadata
 import type { MetadataImage } from '../metadata/image.js';
 import { QuorumController } from '../metadata/quorum-controller.js';
 import type { Endpoint } from '../metadata/records.js';
-import { brokerId } from '../metadata/types.js';
+import { brokerId, type BrokerId } from '../metadata/types.js';
 import { MetadataStateMachine, type ApplyOutcome } from '../metadata/state-machine.js';
 import { defaultRaftConfig, NO_NODE, type NodeId } from '../raft/core/types.js';
 import { GrpcTransport } from '../raft/grpc-transport.js';
@@ -46,6 +52,8 @@ export class FlotillaServer {
     private readonly cleanups: Array<() => void>,
     /** The bound Kafka listeners (none on a controller-only node). */
     readonly kafkaListeners: readonly KafkaListener[],
+    /** The data plane's partitions (a broker's). */
+    readonly replicas: ReplicaManager | undefined,
   ) {}
 
   /** The bound port of this node's gRPC listener (CONTROLLER or INTERNAL). */
@@ -68,7 +76,12 @@ export class FlotillaServer {
     const metadata = new MetadataStateMachine({ log });
     // The controller service is bound before the raft node exists; its handlers arrive just after.
     let handlers: grpc.UntypedServiceImplementation | undefined;
-    const services = isController ? [{ definition: controllerService, implementation: lateBound(controllerService, () => handlers) }] : [];
+    let replicaHandlers: grpc.UntypedServiceImplementation | undefined;
+    const services = [
+      ...(isController ? [{ definition: controllerService, implementation: lateBound(controllerService, () => handlers) }] : []),
+      // Followers fetch from this node's gRPC listener too (the INTERNAL endpoint it registers).
+      ...(config.roles.has('broker') ? [{ definition: replicaService, implementation: lateBound(replicaService, () => replicaHandlers) }] : []),
+    ];
     const peers = new Map([...config.controllerQuorum].filter(([peer]) => peer !== id));
     const transport = new GrpcTransport({ self: id, listen: `${listen.host}:${listen.port}`, peers, services, log });
     const brokerAddress = (peer: NodeId) => internalAddress(metadata.image, peer);
@@ -102,17 +115,39 @@ export class FlotillaServer {
     }
     let broker: BrokerLifecycle | undefined;
     let client: ControllerClient | undefined;
+    let replicas: ReplicaManager | undefined;
     let kafkaListeners: KafkaListener[] = [];
     if (config.roles.has('broker')) {
-      const view = { clusterId: meta.clusterId, image: () => metadata.image, controllerId: () => (node.leaderId() === NO_NODE ? -1 : node.leaderId()) };
-      kafkaListeners = await startKafkaListeners(config, view, log.child({ component: 'kafka' })).catch(async (error: unknown) => {
+      client = new ControllerClient(config.controllerQuorum, { deadlineMs: Math.max(1_000, config.brokerHeartbeatIntervalMs * 4), attemptTimeoutMs: Math.max(500, config.brokerHeartbeatIntervalMs * 2) });
+      const controllerClient = client;
+      const epoch = () => broker?.epoch ?? -1;
+      const rm = startReplicaManager(config, controllerClient, epoch, log);
+      replicas = rm;
+      replicaHandlers = {
+        fetch: ((call: grpc.ServerUnaryCall<never, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          serveFollowerFetch(rm, call.request).then((answer) => callback(null, answer), (error: Error) => callback(error, null));
+        }) as grpc.UntypedHandleCall,
+      };
+      cleanups.push(metadata.subscribe((image) => void rm.applyImage(image)));
+      void rm.applyImage(metadata.image);
+      const producerIds = new BlockProducerIds({
+        allocate: async () => {
+          const r = await controllerClient.call('allocateProducerIds', { brokerId: id, brokerEpoch: epoch() });
+          return r.error ? { error: r.error.code ?? 'UNKNOWN_SERVER_ERROR' } : { start: Number(r.producerIdStart), length: Number(r.producerIdLen) };
+        },
+      });
+      const view = { clusterId: meta.clusterId, image: () => metadata.image, controllerId: () => (node.leaderId() === NO_NODE ? -1 : node.leaderId()), data: { replicas: rm, producerIds } };
+      // Admin requests go to the active controller through the broker's controller client.
+      const admin = nodeAdminView({ config, metadata, controller: () => controllerClient });
+      kafkaListeners = await startKafkaListeners(config, { ...view, admin }, log.child({ component: 'kafka' })).catch(async (error: unknown) => {
         // A port in use: leave nothing running behind the error.
         controller?.stop();
         for (const c of cleanups) c();
+        await rm.stop();
+        controllerClient.close();
         await node.stop();
         throw error;
       });
-      client = new ControllerClient(config.controllerQuorum, { deadlineMs: Math.max(1_000, config.brokerHeartbeatIntervalMs * 4), attemptTimeoutMs: Math.max(500, config.brokerHeartbeatIntervalMs * 2) });
       broker = new BrokerLifecycle({
         brokerId: id,
         clusterId: meta.clusterId,
@@ -126,7 +161,7 @@ export class FlotillaServer {
       broker.start();
     }
     log.info({ roles: [...config.roles], grpcPort: transport.port, clusterId: meta.clusterId }, 'flotilla node started');
-    return new FlotillaServer(config, meta.clusterId, node, metadata, transport, controller, broker, client, log, cleanups, kafkaListeners);
+    return new FlotillaServer(config, meta.clusterId, node, metadata, transport, controller, broker, client, log, cleanups, kafkaListeners, replicas);
   }
 
   /** Moves this broker's leaderships away (bounded by CONTROLLED_SHUTDOWN_MS_MAX), then stops. */
@@ -145,12 +180,34 @@ export class FlotillaServer {
 
   private async shutdown(): Promise<void> {
     await Promise.all(this.kafkaListeners.map((l) => l.close()));
+    await this.replicas?.stop();
     this.broker?.stop();
     this.controller?.stop();
     for (const c of this.cleanups) c();
     this.client?.close();
     await this.node.stop();
   }
+}
+
+/** The broker's partitions: logs in the data directory, followers fetching over gRPC, ISR changes through the controller. */
+function startReplicaManager(config: ServerConfig, client: ControllerClient, brokerEpoch: () => number, log: Logger): ReplicaManager {
+  const self = brokerId(config.nodeId);
+  const partitionLog = log.child({ component: 'partition-log' });
+  return new ReplicaManager({
+    self,
+    logDir: config.dataDir,
+    openLog: (dir, logConfig) => DiskPartitionLog.open(dir, { config: logConfig, logger: partitionLog.child({ dir }) }),
+    alterPartition: async (req) => {
+      const r = await client.call('alterPartition', { ...req, brokerId: self, brokerEpoch: brokerEpoch(), newIsr: [...req.newIsr] });
+      if (r.error) return { error: r.error.code ?? 'UNKNOWN_SERVER_ERROR' };
+      if (!r.partition) return { error: 'UNKNOWN_SERVER_ERROR' };
+      return { committed: { isr: (r.partition.isr ?? []).map((n) => brokerId(n) as BrokerId), partitionEpoch: r.partition.partitionEpoch ?? 0 } };
+    },
+    fetchClients: grpcReplicaFetchClient,
+    brokerEpoch,
+    config: { replicaLagTimeMsMax: config.replicaLagTimeMsMax, replicaFetchWaitMsMax: config.replicaFetchWaitMsMax, fsyncAlways: config.fsync === 'always' },
+    log: log.child({ component: 'replicas' }),
+  });
 }
 
 /** The node's gRPC listener: CONTROLLER on a controller, INTERNAL on a broker-only node. */

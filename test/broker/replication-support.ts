@@ -24,6 +24,9 @@ export class ReplicationHarness {
 
   private constructor(private readonly dir: string) {}
 
+  /** Flushes requested of every log, by broker id. */
+  readonly flushes = new Map<number, number>();
+
   static async start(ids: readonly number[], config: Partial<ReplicaManagerConfig> = {}): Promise<ReplicationHarness> {
     const h = new ReplicationHarness(await mkdtemp(join(tmpdir(), 'flotilla-repl-')));
     for (const id of ids) h.register(id);
@@ -36,14 +39,23 @@ export class ReplicationHarness {
     return new ReplicaManager({
       self: brokerId(id),
       logDir: join(this.dir, `broker-${id}`),
-      openLog: async (_dir, logConfig) => new MemoryPartitionLog(logConfig),
+      openLog: async (_dir, logConfig) => {
+        const log = new MemoryPartitionLog(logConfig);
+        const flush = log.flush.bind(log);
+        log.flush = () => {
+          this.flushes.set(id, (this.flushes.get(id) ?? 0) + 1);
+          return flush();
+        };
+        return log;
+      },
       alterPartition: async (req) => {
         const broker = this.image.brokers.get(brokerId(id))!;
         const result = alterPartition(this.image, { ...req, brokerId: brokerId(id), brokerEpoch: broker.epoch });
         if (result.response.error !== undefined) return { error: result.response.error.code };
         this.image = applyResult(this.image, result);
         void this.publish();
-        return { isr: result.response.partition?.isr };
+        const committed = result.response.partition;
+        return committed === undefined ? { error: 'UNKNOWN_SERVER_ERROR' } : { committed: { isr: committed.isr, partitionEpoch: committed.partitionEpoch } };
       },
       fetchClients: (leader) => ({
         fetch: async (request) => {

@@ -127,4 +127,16 @@ describe('replication', () => {
     const expected = await logBytes(newLeader, id);
     await waitUntil('the old leader truncated and caught up', async () => (await logBytes(oldLeader, id)).equals(expected));
   });
+
+  it('--fsync always: the leader flushes its log before every acknowledgement; by default it does not', async () => {
+    const h = await cluster([1, 2, 3], { fsyncAlways: true });
+    await h.createTopic('d', 1, 3);
+    const leader = h.leaderOf('d');
+    for (const acks of [1, -1] as const) assert.equal((await produce(leader, 'd', ['x'], acks)).error, 'NONE');
+    assert.equal(h.flushes.get(leader.self) ?? 0, 2);
+    const plain = await cluster([1, 2, 3]);
+    await plain.createTopic('d', 1, 3);
+    assert.equal((await produce(plain.leaderOf('d'), 'd', ['x'])).error, 'NONE');
+    assert.equal(plain.flushes.get(plain.leaderOf('d').self) ?? 0, 0);
+  });
 });

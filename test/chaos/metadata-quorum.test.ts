@@ -264,7 +264,11 @@ async function cutOff(c: FlotillaCluster, cut: number): Promise<{ leader: number
 
 scenario('kill -9 of a broker-only node: fenced, leaderships move inside the ISR, back after restart', async (c) => {
   await createTopic(c, 'spread', 10, 3);
-  const before = await describe(c);
+  // Partition leaders add caught-up replicas back to their ISRs (AlterPartition) on their own
+  // schedule; the ISRs this scenario checks against must be the ones in force at the kill.
+  let before = await describe(c);
+  const isrsFull = (d: DescribeCluster) => (d.topics ?? []).every((t) => (t.partitions ?? []).every((p) => (p.isr ?? []).length === (p.replicas ?? []).length));
+  await until('every ISR back to its full replica set', async () => isrsFull((before = await describe(c))));
   const ledBy = (d: DescribeCluster, id: number) => (d.topics ?? []).flatMap((t) => (t.partitions ?? []).filter((p) => p.leader === id).map((p) => ({ topic: t.name ?? '', p })));
   const victim = [...c.brokerOnlyIds].sort((a, b) => ledBy(before, b).length - ledBy(before, a).length)[0] ?? 0;
   const led = ledBy(before, victim);

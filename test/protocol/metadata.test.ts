@@ -108,10 +108,10 @@ describe('Metadata codec', () => {
   });
 
   it('flexible versions use response header v1 (a tagged-field section after the correlation id)', () => {
-    const frame = encodeResponseFrame(9, 7, { api: 'Metadata', body: response });
+    const frame = Buffer.concat(encodeResponseFrame(9, 7, { api: 'Metadata', body: response }));
     assert.equal(frame.subarray(4, 9).toString('hex'), '0000000700');
     assert.equal(frame.readInt32BE(0), frame.length - 4);
-    const v8 = encodeResponseFrame(8, 7, { api: 'Metadata', body: response });
+    const v8 = Buffer.concat(encodeResponseFrame(8, 7, { api: 'Metadata', body: response }));
     assert.equal(v8.subarray(8).toString('hex'), responseBytes(8));
   });
 

@@ -27,9 +27,12 @@ export interface ConnectionOptions {
   readonly log: Logger;
 }
 
-/** A response slot: filled when its handler finishes, written once all before it are. */
+/**
+ * A response slot: filled when its handler finishes, written once all before it are. `null` is a
+ * request answered by no response (Produce with acks=0).
+ */
 interface Slot {
-  frame: Buffer | undefined;
+  frame: Buffer[] | null | undefined;
 }
 
 export class KafkaConnection {
@@ -96,7 +99,7 @@ export class KafkaConnection {
       .then(() => this.options.handler(request, context))
       .then(
         (response) => {
-          slot.frame = encodeResponseFrame(header.apiVersion, header.correlationId, response);
+          slot.frame = response === undefined ? null : encodeResponseFrame(header.apiVersion, header.correlationId, response);
           this.flush();
         },
         (error: unknown) => {
@@ -113,15 +116,18 @@ export class KafkaConnection {
 
   private context(): RequestContext {
     const { broker } = this.options;
-    return { image: broker.image(), clusterId: broker.clusterId, controllerId: broker.controllerId(), listenerName: this.options.listenerName };
+    return { image: broker.image(), clusterId: broker.clusterId, controllerId: broker.controllerId(), listenerName: this.options.listenerName, data: broker.data, admin: broker.admin };
   }
 
   /** Writes every finished response at the head of the queue, in order. */
   private flush(): void {
+    if (!this.closed) this.socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.frame !== undefined) {
-      const slot = this.slots.shift()!;
-      if (!this.closed) this.socket.write(slot.frame!);
+      const frame = this.slots.shift()!.frame;
+      // The chunks of one frame (and of frames finished together) leave in one gathering write.
+      if (!this.closed && frame !== null) for (const chunk of frame!) this.socket.write(chunk);
     }
+    if (!this.closed) this.socket.uncork();
     if (!this.closed) this.drainFrames();
   }
 }

@@ -1,7 +1,9 @@
 // Metadata from one image: unfenced brokers with their endpoint on the request's listener, the
 // requested topics (all of them when the request says so), and each partition's leader, epoch,
-// replicas, ISR and offline replicas. Topic auto-creation is off, as Kafka with
-// auto.create.topics.enable=false: an unknown topic is UNKNOWN_TOPIC_OR_PARTITION.
+// replicas, ISR and offline replicas. Topic auto-creation is a broker setting, off by default
+// (unlike Kafka): then an unknown topic is UNKNOWN_TOPIC_OR_PARTITION. With it on, a request that
+// allows it asks the controller to create each unknown topic with the cluster's defaults and
+// answers LEADER_NOT_AVAILABLE for it, as Kafka does: the client asks again shortly.
 import { KAFKA_ERRORS } from '../../metadata/errors.js';
 import type { MetadataImage, PartitionRegistration, TopicImage } from '../../metadata/image.js';
 import { NO_LEADER, type TopicId } from '../../metadata/types.js';
@@ -19,6 +21,22 @@ import type { RequestContext } from './context.js';
 
 /** Kafka's internal topics; clients hide them unless asked. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+
+/** Metadata, creating unknown topics first when the broker and the request allow it. */
+export async function handleMetadataRequest(request: MetadataRequest, context: RequestContext): Promise<MetadataResponse> {
+  const response = handleMetadata(request, context);
+  const admin = context.admin;
+  if (admin === undefined || !admin.autoCreateTopics || !request.allowAutoTopicCreation) return response;
+  const unknown = response.topics.filter((t) => t.errorCode === KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION.code && t.name !== null && isCreatableName(t.name));
+  if (unknown.length === 0) return response;
+  // Fire and forget: the answer does not wait for the controller, the client's retry finds the topic.
+  admin.controller.call('createTopics', { topics: unknown.map((t) => ({ name: t.name!, numPartitions: -1, replicationFactor: -1 })) }).catch(() => undefined);
+  const created = new Set(unknown.map((t) => t.name));
+  return { ...response, topics: response.topics.map((t) => (created.has(t.name) ? { ...t, errorCode: KAFKA_ERRORS.LEADER_NOT_AVAILABLE.code } : t)) };
+}
+
+/** Kafka's legal topic names (the controller checks again); internal-looking names are never auto-created. */
+const isCreatableName = (name: string): boolean => /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..' && !name.startsWith('__');
 
 export function handleMetadata(request: MetadataRequest, context: RequestContext): MetadataResponse {
   const { image } = context;

@@ -35,6 +35,8 @@ export interface LeaderStateInit {
   readonly self: BrokerId;
   readonly replicas: readonly BrokerId[];
   readonly isr: readonly BrokerId[];
+  /** The partition epoch of that ISR: an assignment older than the one held is ignored. */
+  readonly partitionEpoch: number;
   /** The leader's log end offset when it took over: its epoch starts here. */
   readonly epochStartOffset: Offset;
   readonly highWatermark: Offset;
@@ -50,8 +52,13 @@ export class LeaderState {
   private replicas: readonly BrokerId[];
   /** The committed ISR (from the metadata image). */
   private committedIsr: readonly BrokerId[];
-  /** The ISR an in-flight AlterPartition asks for, if any. */
-  private pendingIsr: readonly BrokerId[] | undefined;
+  private partitionEpoch: number;
+  /**
+   * The ISR an AlterPartition asks for, until its outcome is known: answered, or, when the request
+   * failed in a way that may hide an applied attempt, until an image shows a newer partition epoch
+   * than the one it was sent with (`resend`: ask again meanwhile, as Kafka does).
+   */
+  private pending: { readonly isr: readonly BrokerId[]; readonly sentPartitionEpoch: number; resend: boolean } | undefined;
   private readonly followers = new Map<BrokerId, FollowerState>();
   private hw: Offset;
 
@@ -59,6 +66,7 @@ export class LeaderState {
     this.self = init.self;
     this.replicas = init.replicas;
     this.committedIsr = init.isr;
+    this.partitionEpoch = init.partitionEpoch;
     this.epochStartOffset = init.epochStartOffset;
     this.hw = init.highWatermark;
     for (const r of init.replicas) if (r !== init.self) this.followers.set(r, newFollower(init.nowMs));
@@ -74,13 +82,13 @@ export class LeaderState {
 
   /** Whether an AlterPartition is in flight (one at a time, as Kafka). */
   get alterPending(): boolean {
-    return this.pendingIsr !== undefined;
+    return this.pending !== undefined;
   }
 
   /** The committed ISR plus anything a pending change would add: what the HW must wait for. */
   maximalIsr(): BrokerId[] {
     const out = new Set(this.committedIsr);
-    for (const r of this.pendingIsr ?? []) out.add(r);
+    for (const r of this.pending?.isr ?? []) out.add(r);
     return [...out];
   }
 
@@ -88,8 +96,16 @@ export class LeaderState {
     return this.followers.get(id)?.logEndOffset ?? UNKNOWN_OFFSET;
   }
 
-  /** A new image with the same leader epoch: replicas or the committed ISR may have changed. */
-  updateAssignment(replicas: readonly BrokerId[], isr: readonly BrokerId[], nowMs: number): void {
+  /**
+   * A new image with the same leader epoch: replicas or the committed ISR may have changed. An
+   * image older (by partition epoch) than an AlterPartition answer already taken changes nothing,
+   * as in Kafka: the answer is newer than the image that has not caught up with it yet.
+   */
+  updateAssignment(replicas: readonly BrokerId[], isr: readonly BrokerId[], partitionEpoch: number, nowMs: number): void {
+    if (partitionEpoch < this.partitionEpoch) return;
+    // A newer partition epoch settles an unresolved change: the image says what the ISR is.
+    if (this.pending !== undefined && partitionEpoch > this.pending.sentPartitionEpoch) this.pending = undefined;
+    this.partitionEpoch = partitionEpoch;
     this.replicas = replicas;
     this.committedIsr = isr;
     for (const r of replicas) if (r !== this.self && !this.followers.has(r)) this.followers.set(r, newFollower(nowMs));
@@ -135,7 +151,7 @@ export class LeaderState {
    * for `lagTimeMsMax`, else adding back one that has caught up. Undefined while one is pending.
    */
   isrChangeDue(leaderEnd: Offset, lagTimeMsMax: number, nowMs: number): IsrChange | undefined {
-    if (this.pendingIsr !== undefined) return undefined;
+    if (this.pending !== undefined) return undefined;
     const lagging = this.committedIsr.filter((id) => id !== this.self && this.isOutOfSync(id, leaderEnd, lagTimeMsMax, nowMs));
     if (lagging.length > 0) return { kind: 'shrink', isr: this.committedIsr.filter((id) => !lagging.includes(id)) };
     const joining = this.replicas.filter((id) => !this.committedIsr.includes(id) && id !== this.self && this.isCaughtUpToJoin(id));
@@ -156,20 +172,46 @@ export class LeaderState {
     return end !== UNKNOWN_OFFSET && end >= this.hw && end >= this.epochStartOffset;
   }
 
-  /** An AlterPartition for `isr` was sent. */
-  beginAlter(isr: readonly BrokerId[]): void {
-    assert.equal(this.pendingIsr, undefined, 'one AlterPartition at a time');
+  /** An AlterPartition for `isr` was sent with `partitionEpoch`. */
+  beginAlter(isr: readonly BrokerId[], partitionEpoch: number): void {
+    assert.equal(this.pending, undefined, 'one AlterPartition at a time');
     assert.ok(isr.includes(this.self), 'the leader stays in its ISR');
-    this.pendingIsr = isr;
+    this.pending = { isr, sentPartitionEpoch: partitionEpoch, resend: false };
   }
 
   /**
-   * The AlterPartition finished: `committedIsr` is the ISR the controller committed (the image
-   * brings the same a little later), undefined if the change was refused or not delivered.
+   * The AlterPartition failed without a definite answer (unreachable controller, a retry refused
+   * because an earlier attempt may have applied): the pending ISR stays in the maximal ISR, so the
+   * HW keeps waiting for a replica the controller may already count, and the change is sent again.
    */
-  endAlter(committedIsr?: readonly BrokerId[]): void {
-    this.pendingIsr = undefined;
-    if (committedIsr !== undefined) this.committedIsr = committedIsr;
+  alterUnresolved(): void {
+    if (this.pending !== undefined) this.pending.resend = true;
+  }
+
+  /** The unresolved change to send again, if any. */
+  get resendDue(): readonly BrokerId[] | undefined {
+    return this.pending?.resend === true ? this.pending.isr : undefined;
+  }
+
+  /** Sending the unresolved change again. */
+  beginResend(): void {
+    if (this.pending !== undefined) this.pending.resend = false;
+  }
+
+  /**
+   * The AlterPartition finished: `committed` is what the controller committed (the image brings the
+   * same a little later), undefined if the change was definitely refused (not applied).
+   */
+  endAlter(committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number }): void {
+    this.pending = undefined;
+    if (committed === undefined || committed.partitionEpoch <= this.partitionEpoch) return;
+    this.committedIsr = committed.isr;
+    this.partitionEpoch = committed.partitionEpoch;
+  }
+
+  /** The partition epoch of the ISR held (for AlterPartition requests). */
+  get isrPartitionEpoch(): number {
+    return this.partitionEpoch;
   }
 }
 

@@ -9,15 +9,20 @@
 //                        image catches up with the change)
 //
 // Leader epochs only grow: a registration with an older epoch than the one held is ignored (the
-// image is stale, not the partition). Role changes and follower appends run one at a time on the
-// partition's queue so a role change sees the log as the previous role left it.
-import assert from 'node:assert/strict';
+// image is stale, not the partition). Role changes, appends (leader and follower), truncations and
+// retention run one at a time on the partition's queue: a role change sees the log as the previous
+// role left it, and the idempotent-producer state moves in step with the log (a leader's check,
+// append and commit have nothing in between, as under Kafka's log lock).
 import type { KafkaErrorName } from '../../metadata/errors.js';
 import type { BrokerId, LeaderEpoch, PartitionIndex, TopicId } from '../../metadata/types.js';
 import type { EpochEndOffset } from '../log/leader-epoch-cache.js';
+import { LogError } from '../log/errors.js';
 import type { AppendResult, PartitionLog, ReadResult } from '../log/partition-log.js';
 import { SerialQueue } from '../log/serial-queue.js';
 import { offset, type Offset } from '../log/types.js';
+import type { BatchMetadata, ProducerError } from '../producer/append-rules.js';
+import type { ProducerStateManager } from '../producer/producer-state-manager.js';
+import { batchHeadersOf } from '../producer/replay.js';
 import { LeaderState } from './leader-state.js';
 
 export type Role =
@@ -48,6 +53,12 @@ export type FollowerFetchCheck =
   | { readonly kind: 'out-of-range' }
   | { readonly kind: 'read' };
 
+/** A leader append: appended (with the epoch it was stamped with), a duplicate of earlier batches, or refused by the producer state. */
+export type LeaderAppend =
+  | (AppendResult & { readonly kind: 'appended'; readonly epoch: LeaderEpoch })
+  | { readonly kind: 'duplicate'; readonly batch: BatchMetadata }
+  | { readonly kind: 'refused'; readonly error: ProducerError };
+
 export class Partition {
   private currentRole: Role = { kind: 'none' };
   private hw: Offset;
@@ -60,6 +71,7 @@ export class Partition {
     readonly self: BrokerId,
     highWatermark: Offset,
     private readonly clockMs: () => number,
+    readonly producers: ProducerStateManager,
   ) {
     this.hw = offset(Math.min(Math.max(highWatermark, log.logStartOffset), log.logEndOffset));
   }
@@ -91,15 +103,15 @@ export class Partition {
   }
 
   /** Becomes (or stays) leader at `epoch`; returns false if the epoch is older than the one held. */
-  makeLeader(epoch: LeaderEpoch, replicas: readonly BrokerId[], isr: readonly BrokerId[]): Promise<boolean> {
+  makeLeader(epoch: LeaderEpoch, replicas: readonly BrokerId[], isr: readonly BrokerId[], partitionEpoch: number): Promise<boolean> {
     return this.queue.run(async () => {
       const r = this.currentRole;
       if (r.kind !== 'none' && epoch < r.epoch) return false;
       if (r.kind === 'leader' && epoch === r.epoch) {
-        r.state.updateAssignment(replicas, isr, this.clockMs());
+        r.state.updateAssignment(replicas, isr, partitionEpoch, this.clockMs());
         return true;
       }
-      const state = new LeaderState({ self: this.self, replicas, isr, epochStartOffset: this.log.logEndOffset, highWatermark: this.hw, nowMs: this.clockMs() });
+      const state = new LeaderState({ self: this.self, replicas, isr, partitionEpoch, epochStartOffset: this.log.logEndOffset, highWatermark: this.hw, nowMs: this.clockMs() });
       this.currentRole = { kind: 'leader', epoch, state, fenced: false };
       this.emit('role');
       return true;
@@ -133,14 +145,30 @@ export class Partition {
     this.emit('role');
   }
 
-  /** Leader append; the caller checked isActiveLeader and the batches. */
-  async appendAsLeader(batches: Buffer, minIsr: number): Promise<AppendResult & { readonly epoch: LeaderEpoch }> {
-    const r = this.currentRole;
-    assert.ok(r.kind === 'leader', 'append on a partition that does not lead');
-    const result = await this.log.append(batches, r.epoch);
-    this.emit('append');
-    this.advanceHwIfLeader(minIsr);
-    return { ...result, epoch: r.epoch };
+  /**
+   * Leader append of batches whose headers the caller checked: the producer state decides first
+   * (a retried batch is a duplicate, a sequence gap is refused), then the log appends. Throws
+   * LogError('CLOSED'-like) or CorruptRecordError from the log; the producer state is then unchanged.
+   */
+  appendAsLeader(batches: Buffer, minIsr: number): Promise<LeaderAppend> {
+    return this.queue.run(async () => {
+      const r = this.currentRole;
+      if (r.kind !== 'leader') throw new LogError('CLOSED', 'the partition stopped leading before the append');
+      const verdict = this.producers.checkLeaderAppend(batchHeadersOf(batches));
+      if (verdict.kind === 'duplicate') return verdict;
+      if (verdict.kind === 'error') return { kind: 'refused', error: verdict.error };
+      let result;
+      try {
+        result = await this.log.append(batches, r.epoch);
+      } catch (error) {
+        verdict.pending.abandon();
+        throw error;
+      }
+      verdict.pending.commit(result);
+      this.emit('append');
+      this.advanceHwIfLeader(minIsr);
+      return { kind: 'appended', ...result, epoch: r.epoch };
+    });
   }
 
   /** Recomputes the HW on the leader (its own log grew or the ISR changed). */
@@ -186,6 +214,7 @@ export class Partition {
       if (!this.isFollowing(epoch)) return false;
       if (batches.length > 0) {
         await this.log.appendAsFollower(batches);
+        for (const h of batchHeadersOf(batches)) this.producers.onAppended(h);
         this.emit('append');
       }
       this.setHw(offset(Math.min(leaderHw, this.log.logEndOffset)));
@@ -197,16 +226,38 @@ export class Partition {
   truncateAsFollower(epoch: LeaderEpoch, action: { readonly truncateTo: Offset } | { readonly startAt: Offset }): Promise<boolean> {
     return this.queue.run(async () => {
       if (!this.isFollowing(epoch)) return false;
+      // Through the producer state, which drops its snapshots above the cut first and rebuilds.
       if ('truncateTo' in action) {
-        if (action.truncateTo < this.log.logEndOffset) await this.log.truncateTo(action.truncateTo);
+        if (action.truncateTo < this.log.logEndOffset) await this.producers.truncateTo(this.log, action.truncateTo);
       } else {
-        await this.log.truncateFullyAndStartAt(action.startAt);
+        await this.producers.truncateFullyAndStartAt(this.log, action.startAt);
       }
       // Truncation below the HW happens only after an unclean election; the HW follows the log.
       if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
       if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;
       return true;
     });
+  }
+
+  /**
+   * Applies retention.ms / retention.bytes to this replica's log (returns the segments removed)
+   * and forgets producers idle past producer.id.expiration.ms.
+   */
+  applyRetention(): Promise<number> {
+    return this.queue.run(async () => {
+      this.producers.removeExpired();
+      const removed = await this.log.applyRetention();
+      if (removed > 0) {
+        await this.producers.onLogStartOffsetIncremented(this.log.logStartOffset);
+        if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;
+      }
+      return removed;
+    });
+  }
+
+  /** Writes the producer state as of the log end (at clean shutdown, so a restart need not replay the log). */
+  snapshotProducers(): Promise<void> {
+    return this.queue.run(() => this.producers.takeSnapshot(this.log.logEndOffset));
   }
 
   private isFollowing(epoch: LeaderEpoch): boolean {

@@ -50,12 +50,16 @@ export async function produceToPartition(rm: ReplicaManager, topic: string, inde
   } catch (error) {
     return appendFailure(error, p);
   }
-  const done: ProduceResult = { error: 'NONE', baseOffset: appended.baseOffset, logStartOffset: p.log.logStartOffset };
+  if (appended.kind === 'refused') return failed(appended.error.code, appended.error.message, p.log.logStartOffset);
+  // A retry of batches already in the log is answered with their offsets, as Kafka does, once they
+  // are committed like any other write (a new leader may hold them above its HW).
+  const written = appended.kind === 'duplicate' ? { baseOffset: appended.batch.firstOffset, lastOffset: appended.batch.lastOffset, epoch: p.leaderEpoch } : appended;
+  const done: ProduceResult = { error: 'NONE', baseOffset: written.baseOffset, logStartOffset: p.log.logStartOffset };
   if (acks !== -1) return done;
-  const stillLeading = () => p.isActiveLeader && p.leaderEpoch === appended.epoch;
-  const settled = () => !stillLeading() || p.highWatermark > appended.lastOffset;
+  const stillLeading = () => p.isActiveLeader && p.leaderEpoch === written.epoch;
+  const settled = () => !stillLeading() || p.highWatermark > written.lastOffset;
   const inTime = await rm.purgatory.waitFor([p], ['hw', 'role'], settled, deadlineMs - Date.now());
-  if (!inTime) return failed('REQUEST_TIMED_OUT', `the high-water mark did not reach offset ${appended.lastOffset + 1} in time`, p.log.logStartOffset);
+  if (!inTime) return failed('REQUEST_TIMED_OUT', `the high-water mark did not reach offset ${written.lastOffset + 1} in time`, p.log.logStartOffset);
   if (!stillLeading()) return failed('NOT_LEADER_OR_FOLLOWER', 'leadership moved before the write was replicated', p.log.logStartOffset);
   return done;
 }

@@ -17,9 +17,19 @@ import type { Logger } from '../../util/log.js';
 import { HighWatermarkCheckpoint } from '../log/checkpoint.js';
 import type { LogConfig, PartitionLog } from '../log/partition-log.js';
 import { offset } from '../log/types.js';
+import { FileSnapshotStore, type ProducerSnapshotStore } from '../producer/producer-snapshot.js';
+import { ProducerStateManager } from '../producer/producer-state-manager.js';
 import { FollowerFetchers, type ReplicaFetchClientFactory } from './follower-fetcher.js';
+import type { LeaderState } from './leader-state.js';
 import { Partition, type PartitionKey } from './partition.js';
 import { Purgatory } from './purgatory.js';
+
+/**
+ * AlterPartition answers that mean the change was not applied by this or any earlier attempt. Any
+ * other error (NOT_CONTROLLER, INVALID_UPDATE_VERSION after a retry, ...) may follow an attempt that
+ * did apply, so the pending ISR is kept until the metadata shows the outcome.
+ */
+const DEFINITE_REFUSALS: ReadonlySet<string> = new Set(['FENCED_LEADER_EPOCH', 'INELIGIBLE_REPLICA', 'INVALID_REQUEST', 'UNKNOWN_TOPIC_ID', 'UNKNOWN_TOPIC_OR_PARTITION', 'STALE_BROKER_EPOCH']);
 
 export const partitionName = (topic: string, partition: number): string => `${topic}-${partition}`;
 
@@ -33,7 +43,7 @@ export type AlterPartitionSender = (request: {
   readonly leaderEpoch: LeaderEpoch;
   readonly partitionEpoch: PartitionEpoch;
   readonly newIsr: readonly BrokerId[];
-}) => Promise<{ readonly error?: string; readonly isr?: readonly BrokerId[] }>;
+}) => Promise<{ readonly error?: string; readonly committed?: { readonly isr: readonly BrokerId[]; readonly partitionEpoch: number } }>;
 
 export interface ReplicaManagerConfig {
   /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
@@ -48,6 +58,8 @@ export interface ReplicaManagerConfig {
   /** How often leaders check their followers for ISR changes, and HWs are checkpointed. */
   readonly isrCheckIntervalMs: number;
   readonly hwCheckpointIntervalMs: number;
+  /** log.retention.check.interval.ms: how often retention deletes old segments. */
+  readonly retentionCheckIntervalMs: number;
 }
 
 export const DEFAULT_REPLICA_CONFIG: ReplicaManagerConfig = Object.freeze({
@@ -58,6 +70,7 @@ export const DEFAULT_REPLICA_CONFIG: ReplicaManagerConfig = Object.freeze({
   fsyncAlways: false,
   isrCheckIntervalMs: 1_000,
   hwCheckpointIntervalMs: 5_000,
+  retentionCheckIntervalMs: 5 * 60_000,
 });
 
 export interface ReplicaManagerOptions {
@@ -65,6 +78,8 @@ export interface ReplicaManagerOptions {
   /** Partition logs live in `<logDir>/<topic>-<partition>`. */
   readonly logDir: string;
   readonly openLog: LogOpener;
+  /** Where a partition keeps its producer-state snapshots (default: files in its log directory). */
+  readonly producerSnapshots?: (dir: string) => ProducerSnapshotStore;
   readonly alterPartition: AlterPartitionSender;
   readonly fetchClients: ReplicaFetchClientFactory;
   /** This broker's registration epoch, sent with its fetches (-1 before it registered). */
@@ -101,6 +116,7 @@ export class ReplicaManager {
     this.fetchers = new FollowerFetchers({ self: options.self, brokerEpoch: options.brokerEpoch, clients: options.fetchClients, config: this.config, log: options.log });
     this.timers.push(setInterval(() => this.checkIsrs(), this.config.isrCheckIntervalMs).unref());
     this.timers.push(setInterval(() => void this.checkpointHws(), this.config.hwCheckpointIntervalMs).unref());
+    this.timers.push(setInterval(() => void this.applyRetention(), this.config.retentionCheckIntervalMs).unref());
   }
 
   get self(): BrokerId {
@@ -169,7 +185,7 @@ export class ReplicaManager {
     const p = h.partition;
     if (reg.leader === this.options.self) {
       const wasLeading = p.role.kind === 'leader' && p.role.epoch === reg.leaderEpoch;
-      if (!(await p.makeLeader(reg.leaderEpoch, reg.replicas, reg.isr))) return;
+      if (!(await p.makeLeader(reg.leaderEpoch, reg.replicas, reg.isr, reg.partitionEpoch))) return;
       this.fetchers.remove(p);
       p.advanceHwIfLeader(minInsyncReplicas(image, topic.name));
       if (!wasLeading) this.options.log.info({ topic: topic.name, partition: index, epoch: reg.leaderEpoch, logEndOffset: p.log.logEndOffset, hw: p.highWatermark }, 'leading partition');
@@ -190,7 +206,9 @@ export class ReplicaManager {
     const log = await this.options.openLog(dir, logConfigOf(image, key.topic));
     const hwCheckpoint = new HighWatermarkCheckpoint(join(dir, HW_FILE));
     const hw = (await hwCheckpoint.read().catch(() => undefined)) ?? offset(0);
-    const partition = new Partition(key, log, this.options.self, hw, this.clockMs);
+    const store = this.options.producerSnapshots?.(dir) ?? new FileSnapshotStore(dir);
+    const producers = await ProducerStateManager.load(store, log, { clockMs: this.clockMs, logger: this.options.log.child({ topic: key.topic, partition: key.partition }) });
+    const partition = new Partition(key, log, this.options.self, hw, this.clockMs, producers);
     const h: Hosted = { partition, hwCheckpoint, checkpointedHw: partition.highWatermark };
     this.hosted.set(`${key.topicId}:${key.partition}`, h);
     return h;
@@ -223,7 +241,10 @@ export class ReplicaManager {
     this.options.log.info({ topic: p.key.topic, partition: p.key.partition, deleted: deleteLog }, 'stopped hosting partition');
   }
 
-  /** Every leader proposes the ISR change it needs, one AlterPartition in flight per partition. */
+  /**
+   * Every leader proposes the ISR change it needs, one AlterPartition in flight per partition, and
+   * sends again a change whose outcome is unknown (Kafka's AlterPartitionManager does the same).
+   */
   checkIsrs(): void {
     const image = this.image;
     if (image === undefined || this.stopped) return;
@@ -231,25 +252,44 @@ export class ReplicaManager {
     for (const { partition: p } of this.hosted.values()) {
       const r = p.role;
       if (r.kind !== 'leader' || r.fenced) continue;
-      const change = r.state.isrChangeDue(p.log.logEndOffset, this.config.replicaLagTimeMsMax, now);
-      if (change === undefined) continue;
       const reg = image.topicsById.get(p.key.topicId)?.partitions.get(p.key.partition);
       if (reg === undefined || reg.leaderEpoch !== r.epoch) continue;
-      r.state.beginAlter(change.isr);
+      const partitionEpoch = Math.max(reg.partitionEpoch, r.state.isrPartitionEpoch) as PartitionEpoch;
+      const again = r.state.resendDue;
+      if (again !== undefined) {
+        r.state.beginResend();
+        this.sendAlter(p, r.state, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: again });
+        continue;
+      }
+      const change = r.state.isrChangeDue(p.log.logEndOffset, this.config.replicaLagTimeMsMax, now);
+      if (change === undefined) continue;
+      r.state.beginAlter(change.isr, partitionEpoch);
       this.options.log.info({ topic: p.key.topic, partition: p.key.partition, kind: change.kind, isr: change.isr }, 'asking the controller to change the ISR');
-      const request = { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch: reg.partitionEpoch, newIsr: change.isr };
-      this.options.alterPartition(request).then(
-        (answer) => {
-          if (answer.error !== undefined) this.options.log.warn({ topic: p.key.topic, partition: p.key.partition, error: answer.error }, 'ISR change refused');
-          r.state.endAlter(answer.error === undefined ? answer.isr : undefined);
-          p.advanceHwIfLeader(this.minIsr(p.key.topic));
-        },
-        (error: unknown) => {
-          this.options.log.warn({ err: error, topic: p.key.topic, partition: p.key.partition }, 'ISR change not delivered');
-          r.state.endAlter();
-        },
-      );
+      this.sendAlter(p, r.state, { topicId: p.key.topicId, partition: p.key.partition, leaderEpoch: r.epoch, partitionEpoch, newIsr: change.isr });
     }
+  }
+
+  private sendAlter(p: Partition, state: LeaderState, request: Parameters<AlterPartitionSender>[0]): void {
+    const where = { topic: p.key.topic, partition: p.key.partition };
+    this.options.alterPartition(request).then(
+      (answer) => {
+        if (answer.error === undefined) state.endAlter(answer.committed);
+        else if (DEFINITE_REFUSALS.has(answer.error)) {
+          this.options.log.warn({ ...where, error: answer.error }, 'ISR change refused');
+          state.endAlter();
+          // A newer leader exists: stop acknowledging before the image says so.
+          if (answer.error === 'FENCED_LEADER_EPOCH') p.fence();
+        } else {
+          this.options.log.info({ ...where, error: answer.error }, 'ISR change unresolved; the metadata will settle it');
+          state.alterUnresolved();
+        }
+        p.advanceHwIfLeader(this.minIsr(p.key.topic));
+      },
+      (error: unknown) => {
+        this.options.log.warn({ err: error, ...where }, 'ISR change not delivered; sending again');
+        state.alterUnresolved();
+      },
+    );
   }
 
   /** Writes the HW of every partition whose HW moved since its last checkpoint. */
@@ -266,6 +306,22 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Deletes what retention.ms and retention.bytes allow on every replica, leader or follower, as
+   * Kafka does (each replica applies the topic's retention to its own log).
+   */
+  async applyRetention(): Promise<void> {
+    for (const h of this.hosted.values()) {
+      const p = h.partition;
+      try {
+        const removed = await p.applyRetention();
+        if (removed > 0) this.options.log.info({ topic: p.key.topic, partition: p.key.partition, segments: removed, logStartOffset: p.log.logStartOffset }, 'retention deleted old segments');
+      } catch (error) {
+        this.options.log.warn({ err: error, topic: p.key.topic, partition: p.key.partition }, 'retention failed');
+      }
+    }
+  }
+
   /** Stops fetching and serving, checkpoints the HWs and closes every log. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -276,6 +332,7 @@ export class ReplicaManager {
     await this.checkpointHws();
     for (const h of this.hosted.values()) {
       await h.partition.makeNone();
+      await h.partition.snapshotProducers().catch((error: unknown) => this.options.log.warn({ err: error, topic: h.partition.key.topic }, 'writing the producer snapshot failed'));
       await h.partition.log.close();
     }
     this.hosted.clear();

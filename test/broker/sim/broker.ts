@@ -10,12 +10,11 @@
 // restarted broker never acts on an image from before the controller knew it had restarted.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MetadataImage, PartitionRegistration } from '../../../src/metadata/image.js';
+import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { Partition } from '../../../src/broker/replica/partition.js';
 import { ReplicaManager, partitionName, type AlterPartitionSender } from '../../../src/broker/replica/replica-manager.js';
 import { brokerId, type BrokerId, type TopicId } from '../../../src/metadata/types.js';
 import { silentLogger } from '../../../src/util/log.js';
-import { withAnsweredIsrs } from './epoch-guard.js';
 import { TrackedLog } from './tracked-log.js';
 
 /** Far beyond any run's virtual time, and within setInterval's range: these timers never fire. */
@@ -41,16 +40,13 @@ export class SimBroker {
   alive = false;
   /** The registration epoch of this incarnation; -1 until it registers. */
   epoch = -1;
-  /** The offset of the newest image applied by this incarnation (-1: none yet), and that image. */
+  /** The offset of the newest image applied by this incarnation (-1: none yet). */
   appliedOffset = -1;
-  lastImage: MetadataImage | undefined;
   /** Until when this broker fetches slowly (so leaders drop it from their ISRs). */
   slowUntilMs = 0;
   manager: ReplicaManager | undefined;
   /** The leaders this broker has a fetch in flight to, and its sequence number. */
   readonly inflight = new Map<number, number>();
-  /** Per partition index: the registration of the last AlterPartition answer taken (epoch-guard.ts). */
-  readonly answered = new Map<number, PartitionRegistration>();
   /** Logs by directory: the broker's disk, which outlives its incarnations. */
   readonly logs = new Map<string, TrackedLog>();
   /** Log directories by "topic:partition" (the checker asks after every event). */
@@ -69,10 +65,8 @@ export class SimBroker {
     this.alive = true;
     this.epoch = -1;
     this.appliedOffset = -1;
-    this.lastImage = undefined;
     this.slowUntilMs = 0;
     this.inflight.clear();
-    this.answered.clear();
     const gen = this.gen;
     this.manager = new ReplicaManager({
       self: this.id,
@@ -140,12 +134,11 @@ export class SimBroker {
     return this.epoch >= 0 && image.brokers.get(this.id)?.epoch === this.epoch;
   }
 
-  /** Applies `image` if it is newer than the last; `guard` adds the partition-epoch check (epoch-guard.ts). */
-  async applyImage(image: MetadataImage, topicId: TopicId, guard: boolean): Promise<boolean> {
+  /** Applies `image` if it is newer than the last. */
+  async applyImage(image: MetadataImage): Promise<boolean> {
     if (this.manager === undefined || image.offset <= this.appliedOffset || !this.knowsItself(image)) return false;
     this.appliedOffset = image.offset;
-    this.lastImage = image;
-    await this.manager.applyImage(guard ? withAnsweredIsrs(image, topicId, this.answered) : image);
+    await this.manager.applyImage(image);
     return true;
   }
 }

@@ -104,7 +104,7 @@ const scratchDir = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
  * checked: ReplicaManager.checkIsrs handles AlterPartition answers in a then(). Every other event
  * is awaited to its end.
  */
-const SETS_OFF_CALLBACKS: ReadonlySet<ReplEvent['kind']> = new Set(['isr-check', 'alter-reply', 'alter-timeout', 'image-arrive']);
+const SETS_OFF_CALLBACKS: ReadonlySet<ReplEvent['kind']> = new Set(['isr-check', 'alter-reply', 'alter-timeout']);
 const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 class ReplSimulation implements NemesisWorld {
@@ -157,10 +157,6 @@ class ReplSimulation implements NemesisWorld {
     this.trace.note(text);
   }
 
-  private get guardsPartitionEpochs(): boolean {
-    return !this.bugs.has('no-partition-epoch-check');
-  }
-
   private get topic(): CheckedTopic {
     return { name: TOPIC, id: this.topicId, partitions: this.partitions };
   }
@@ -192,7 +188,7 @@ class ReplSimulation implements NemesisWorld {
     this.checker = new ReplChecker(this.topic);
     this.checker.image(this.controller.image);
     for (const b of this.brokers) {
-      await b.applyImage(this.controller.image, this.topicId, this.guardsPartitionEpochs);
+      await b.applyImage(this.controller.image);
       this.startTimers(b);
     }
     this.schedule(1, { kind: 'session-check' });
@@ -253,9 +249,9 @@ class ReplSimulation implements NemesisWorld {
       case 'alter-arrive':
         return this.alters.arrive(e.alter);
       case 'alter-reply':
-        return this.alters.reply(e.alter, e.answer, e.partition);
+        return this.alters.reply(e.alter, e.answer);
       case 'alter-timeout':
-        return this.alters.timeout(e.alter, e.attempt);
+        return this.alters.timeout(e.alter);
       case 'nemesis':
         return this.nemesisActs();
       case 'restart':
@@ -331,9 +327,8 @@ class ReplSimulation implements NemesisWorld {
   }
 
   private async imageArrive(b: SimBroker, image: MetadataImage): Promise<void> {
-    if (!(await b.applyImage(image, this.topicId, this.guardsPartitionEpochs))) return;
+    if (!(await b.applyImage(image))) return;
     this.trace.note(this.rolesOf(b));
-    this.alters.imageApplied(b, image);
   }
 
   private rolesOf(b: SimBroker): string {
