@@ -16,7 +16,7 @@
 // a leader forgot a pending ISR change the controller had committed when the answer was lost
 // (seed 978). Those seeds now run among the clean ones.
 //
-// Replay any seed with: npm run build && node dist/scripts/sim-replication.js --seed N --verbose
+// Replay any seed with: npm run build && npm run sim:replication -- --seed N --verbose
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/util/log.js';
 import { MemorySnapshotStore } from '../../../src/broker/producer/producer-snapshot.js';
