@@ -6,9 +6,9 @@
 // checker fires on hand-made violations of the invariants no planted bug reaches.
 //
 // Measured on seeds 1..100 (3000 events a run): hw-on-send is caught by 100% of seeds,
-// follower-ignores-divergence by 74%, local-isr-shrink by 49%, no-divergence-check by 41%,
-// unclean-election by 36%, ack-after-leadership by 35%; each bound below is missed with a chance
-// under 1e-7 at those rates. A hunt stops at its first catch, so it costs far fewer seeds.
+// follower-ignores-divergence by 73%, local-isr-shrink by 49%, no-divergence-check by 41%,
+// unclean-election by 35%, ack-after-leadership by 33%; each bound below is missed with a chance
+// under 1e-6 at those rates. A hunt stops at its first catch, so it costs far fewer seeds.
 //
 // The simulator found two bugs in src/broker/replica, both fixed since, each letting the HW (and
 // acks=all) pass a replica the controller had in the ISR: a leader took the ISR of an image older
@@ -52,7 +52,7 @@ const HUNTS: readonly BugHunt[] = [
   { bug: 'local-isr-shrink', withinSeeds: 30, invariants: ['ack-lost', 'committed-divergence'] },
   { bug: 'no-divergence-check', withinSeeds: 40, invariants: ['committed-divergence', 'ack-lost', 'exception'] },
   { bug: 'follower-ignores-divergence', withinSeeds: 20, invariants: ['liveness'] },
-  { bug: 'ack-after-leadership', withinSeeds: 40, invariants: ['ack-lost'] },
+  { bug: 'ack-after-leadership', withinSeeds: 50, invariants: ['ack-lost'] },
   { bug: 'unclean-election', withinSeeds: 40, invariants: ['ack-lost', 'committed-divergence'] },
 ];
 
