@@ -277,8 +277,9 @@ export class ReplicaManager {
         else if (DEFINITE_REFUSALS.has(answer.error)) {
           this.options.log.warn({ ...where, error: answer.error }, 'ISR change refused');
           state.endAlter();
-          // A newer leader exists: stop acknowledging before the image says so.
-          if (answer.error === 'FENCED_LEADER_EPOCH') p.fence();
+          // A newer leader exists: stop acknowledging before the image says so (if this answer is
+          // about the leadership we still hold, not one already replaced).
+          if (answer.error === 'FENCED_LEADER_EPOCH' && p.role.kind === 'leader' && p.role.state === state) p.fence();
         } else {
           this.options.log.info({ ...where, error: answer.error }, 'ISR change unresolved; the metadata will settle it');
           state.alterUnresolved();
