@@ -335,7 +335,7 @@ class ReplSimulation implements NemesisWorld {
     return Array.from({ length: this.partitions }, (_, i) => {
       const r = b.partition(this.topicId, i)?.role;
       if (r === undefined || r.kind === 'none') return `p${i} ${r === undefined ? '-' : 'none'}`;
-      return r.kind === 'follower' ? `p${i} follower of b${r.leader} e${r.epoch}` : `p${i} leader e${r.epoch} isr [${r.state.isr.join(',')}]`;
+      return r.kind === 'follower' ? `p${i} follower of b${r.leader} e${r.epoch}` : `p${i} leader e${r.epoch}${r.fenced ? ' fenced' : ''} isr [${r.state.isr.join(',')}]`;
     }).join(', ');
   }
 
