@@ -2,9 +2,9 @@
 // a controller running the real commands, a producing client and a nemesis, on virtual time;
 // options in sim-cli.ts):
 //
-//   node dist/scripts/sim-replication.js --seeds 500                 seeds 1..500 (--from S to start elsewhere)
-//   node dist/scripts/sim-replication.js --seed 25 --verbose         one seed, printing every event
-//   node dist/scripts/sim-replication.js --seeds 200 --bug hw-on-send
+//   npm run sim:replication -- --seeds 500                  seeds 1..500 (--from S to start elsewhere)
+//   npm run sim:replication -- --seed 25 --verbose          one seed, printing every event
+//   npm run sim:replication -- --seeds 200 --bug hw-on-send
 import { REPL_PLANTED_BUGS } from '../test/broker/sim/params.js';
 import { REPL_SEED_SECONDS_MAX, replReplayCommand, runReplSeedHere, runReplSeeds } from '../test/broker/sim/pool.js';
 import { REPL_EVENTS_DEFAULT, type ReplStats } from '../test/broker/sim/simulation.js';

@@ -40,9 +40,8 @@ export class SimBroker {
   alive = false;
   /** The registration epoch of this incarnation; -1 until it registers. */
   epoch = -1;
-  /** The offset of the newest image applied by this incarnation (-1: none yet), and that image. */
+  /** The offset of the newest image applied by this incarnation (-1: none yet). */
   appliedOffset = -1;
-  lastImage: MetadataImage | undefined;
   /** Until when this broker fetches slowly (so leaders drop it from their ISRs). */
   slowUntilMs = 0;
   manager: ReplicaManager | undefined;
@@ -66,7 +65,6 @@ export class SimBroker {
     this.alive = true;
     this.epoch = -1;
     this.appliedOffset = -1;
-    this.lastImage = undefined;
     this.slowUntilMs = 0;
     this.inflight.clear();
     const gen = this.gen;
@@ -140,7 +138,6 @@ export class SimBroker {
   async applyImage(image: MetadataImage): Promise<boolean> {
     if (this.manager === undefined || image.offset <= this.appliedOffset || !this.knowsItself(image)) return false;
     this.appliedOffset = image.offset;
-    this.lastImage = image;
     await this.manager.applyImage(image);
     return true;
   }

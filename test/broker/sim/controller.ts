@@ -8,7 +8,7 @@
 // renewed for sessionTimeoutMs is expired by fenceBroker, moving leaderships within the ISR.
 import assert from 'node:assert/strict';
 import { alterPartition, brokerHeartbeat, createTopics, electPreferredLeaders, fenceBroker, registerBroker, type ControllerResult } from '../../../src/metadata/controller/index.js';
-import { EMPTY_IMAGE, type MetadataImage, type PartitionRegistration } from '../../../src/metadata/image.js';
+import { EMPTY_IMAGE, type MetadataImage } from '../../../src/metadata/image.js';
 import type { AlterPartitionSender } from '../../../src/broker/replica/replica-manager.js';
 import { brokerEpoch, brokerId, type BrokerId } from '../../../src/metadata/types.js';
 import { applyResult, idSource, incarnation } from '../../metadata/controller-support.js';
@@ -77,14 +77,14 @@ export class SimController {
     this.commit(fenceBroker(this.current, id), `fence b${id}`);
   }
 
-  /** The answer to an AlterPartition, and the partition as the controller now has it. */
-  alter(id: number, request: AlterRequest): { answer: AlterAnswer; partition?: PartitionRegistration } {
+  /** The answer to an AlterPartition: an error, or the partition's ISR and epoch as committed. */
+  alter(id: number, request: AlterRequest): AlterAnswer {
     const epoch = this.current.brokers.get(brokerId(id))?.epoch ?? brokerEpoch(-1);
     const result = alterPartition(this.current, { ...request, brokerId: brokerId(id), brokerEpoch: epoch });
-    if (result.response.error !== undefined) return { answer: { error: result.response.error.code } };
+    if (result.response.error !== undefined) return { error: result.response.error.code };
     this.commit(result, `alter-partition b${id} p${request.partition}`);
     const committed = result.response.partition;
-    return { answer: committed === undefined ? {} : { committed: { isr: committed.isr, partitionEpoch: committed.partitionEpoch } }, partition: committed };
+    return committed === undefined ? {} : { committed: { isr: committed.isr, partitionEpoch: committed.partitionEpoch } };
   }
 
   /** Moves leadership back to preferred replicas that are in the ISR (a leader change without a failure). */

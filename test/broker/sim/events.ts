@@ -3,7 +3,7 @@
 // Messages between nodes are events too (a follower's fetch arriving at its leader, the answer
 // arriving back, an AlterPartition at the controller), so loss, delay and partitions fall out.
 import type { LeaderEpoch } from '../../../src/metadata/types.js';
-import type { MetadataImage, PartitionRegistration } from '../../../src/metadata/image.js';
+import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { AlterPartitionSender } from '../../../src/broker/replica/replica-manager.js';
 import type { replicapb } from '../../../src/broker/replica/replica-service.js';
 
@@ -31,9 +31,6 @@ export interface AlterInFlight {
   readonly reject: (error: Error) => void;
   /** Answered or given up on: a late answer finds it settled and does nothing. */
   settled: boolean;
-  /** Some attempt was answered (the answer may be held: alter-sender.ts). */
-  answered: boolean;
-  attempts: number;
 }
 
 export type ReplEvent =
@@ -49,8 +46,8 @@ export type ReplEvent =
   | { readonly kind: 'metadata-fetch'; readonly broker: number; readonly gen: number }
   | { readonly kind: 'image-arrive'; readonly broker: number; readonly gen: number; readonly image: MetadataImage }
   | { readonly kind: 'alter-arrive'; readonly alter: AlterInFlight }
-  | { readonly kind: 'alter-reply'; readonly alter: AlterInFlight; readonly answer: AlterAnswer; readonly partition: PartitionRegistration | undefined }
-  | { readonly kind: 'alter-timeout'; readonly alter: AlterInFlight; readonly attempt: number }
+  | { readonly kind: 'alter-reply'; readonly alter: AlterInFlight; readonly answer: AlterAnswer }
+  | { readonly kind: 'alter-timeout'; readonly alter: AlterInFlight }
   | { readonly kind: 'nemesis' }
   | { readonly kind: 'restart'; readonly broker: number }
   | { readonly kind: 'heal'; readonly cuts: readonly string[] }

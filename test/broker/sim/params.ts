@@ -20,13 +20,10 @@ import type { SeededRandom } from '../../../src/raft/core/random.js';
  * - ack-after-leadership: acks=all completes once the partition's HW passes the batch, whether or
  *   not it still leads in the epoch it appended in (produce.ts's stillLeading test left out);
  * - unclean-election: the topic allows unclean leader election, so a replica outside the ISR may
- *   lead and lose what was acknowledged;
- * - alter-gives-up: the AlterPartition sender rejects at its deadline and passes every error on
- *   at once, as a plain RPC would; src's ReplicaManager then forgets a pending ISR change the
- *   controller may have committed (alter-sender.ts: the default sender waits as Kafka's does).
+ *   lead and lose what was acknowledged.
  */
-export type ReplPlantedBug = 'hw-on-send' | 'local-isr-shrink' | 'no-divergence-check' | 'follower-ignores-divergence' | 'ack-after-leadership' | 'unclean-election' | 'alter-gives-up';
-export const REPL_PLANTED_BUGS: readonly ReplPlantedBug[] = ['hw-on-send', 'local-isr-shrink', 'no-divergence-check', 'follower-ignores-divergence', 'ack-after-leadership', 'unclean-election', 'alter-gives-up'];
+export type ReplPlantedBug = 'hw-on-send' | 'local-isr-shrink' | 'no-divergence-check' | 'follower-ignores-divergence' | 'ack-after-leadership' | 'unclean-election';
+export const REPL_PLANTED_BUGS: readonly ReplPlantedBug[] = ['hw-on-send', 'local-isr-shrink', 'no-divergence-check', 'follower-ignores-divergence', 'ack-after-leadership', 'unclean-election'];
 
 export interface ReplParams {
   readonly brokers: number;

@@ -22,7 +22,7 @@ export function runReplSeeds(seeds: readonly number[], spec: ReplRunSpec, jobs: 
 export function replReplayCommand(seed: number, spec: ReplRunSpec): string {
   const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
   const events = spec.events === REPL_EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
-  return `npm run build && node dist/scripts/sim-replication.js --seed ${seed}${bugs}${events} --verbose`;
+  return `npm run build && npm run sim:replication -- --seed ${seed}${bugs}${events} --verbose`;
 }
 
 /** One seed on this thread, blocking it (sync-seed.ts): what serveSeeds and the CLI's runOne take. */

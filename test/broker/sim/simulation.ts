@@ -25,8 +25,8 @@ import { AlterSender } from './alter-sender.js';
 import { SimBroker } from './broker.js';
 import { ReplChecker, type CheckedTopic } from './checker.js';
 import { SimController } from './controller.js';
-import type { FetchInFlight, ReplEvent } from './events.js';
-import { applyFetchReply, buildFetch, leadersFollowed, serveFetch } from './fetching.js';
+import type { ReplEvent } from './events.js';
+import { FetchDriver } from './fetch-driver.js';
 import { checkHistory, unsettled } from './liveness.js';
 import { CONTROLLER_NODE, ReplNemesis, type NemesisWorld } from './nemesis.js';
 import { drawReplParams, type ReplParams, type ReplPlantedBug } from './params.js';
@@ -36,10 +36,6 @@ import { ReplViolation, replFail, type ReplInvariant } from './violation.js';
 export const REPL_EVENTS_DEFAULT = 3000;
 const TRACE_LINES_DEFAULT = 60;
 const TOPIC = 'sim';
-/** A follower gives up on a fetch (lost, or its leader gone) after this long. */
-const FETCH_TIMEOUT_MS = 100;
-/** A slow follower waits this many lag times between fetches. */
-const SLOW_FETCH_LAG_TIMES = 2;
 const PROBE_MS = 10;
 /**
  * The liveness phase must settle within this long, plus some session timeouts and lag times, of
@@ -108,7 +104,7 @@ const scratchDir = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
  * checked: ReplicaManager.checkIsrs handles AlterPartition answers in a then(). Every other event
  * is awaited to its end.
  */
-const SETS_OFF_CALLBACKS: ReadonlySet<ReplEvent['kind']> = new Set(['isr-check', 'alter-reply', 'alter-timeout', 'image-arrive']);
+const SETS_OFF_CALLBACKS: ReadonlySet<ReplEvent['kind']> = new Set(['isr-check', 'alter-reply', 'alter-timeout']);
 const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 class ReplSimulation implements NemesisWorld {
@@ -118,11 +114,12 @@ class ReplSimulation implements NemesisWorld {
   readonly brokers: SimBroker[];
   readonly controller: SimController;
   readonly partitions: number;
-  topicId = '' as TopicId;
+  topicId!: TopicId;
   private checker: ReplChecker | undefined;
   private readonly producer: Producer;
   private readonly nemesis: ReplNemesis;
   private readonly alters: AlterSender;
+  private readonly fetches: FetchDriver;
   private readonly queue = new EventQueue<ReplEvent>();
   private readonly trace: ReplTrace;
   private readonly cuts = new Map<string, number>();
@@ -133,8 +130,6 @@ class ReplSimulation implements NemesisWorld {
   private livenessMs = 0;
   private livenessDeadlineMs = 0;
   private bestProgress = -1;
-  private fetchSeq = 0;
-  private truncations = 0;
 
   constructor(private readonly options: ReplOptions, dir: string) {
     this.random = new SeededRandom(options.seed);
@@ -151,6 +146,7 @@ class ReplSimulation implements NemesisWorld {
     this.producer = new Producer(() => this.now, this.bugs, (text) => this.trace.note(text));
     this.nemesis = new ReplNemesis(this);
     this.alters = new AlterSender(this);
+    this.fetches = new FetchDriver(this);
   }
 
   nowMs(): number {
@@ -231,13 +227,13 @@ class ReplSimulation implements NemesisWorld {
       case 'produce':
         return this.produce();
       case 'fetch-tick':
-        return this.onBroker(e.broker, e.gen, (b) => this.fetchTick(b));
+        return this.onBroker(e.broker, e.gen, (b) => this.fetches.tick(b));
       case 'fetch-arrive':
-        return this.fetchArrive(e.fetch);
+        return this.fetches.arrive(e.fetch);
       case 'fetch-reply':
-        return this.fetchReply(e.fetch, e.response);
+        return this.fetches.reply(e.fetch, e.response);
       case 'fetch-timeout':
-        return this.fetchTimeout(e.fetch);
+        return this.fetches.timeout(e.fetch);
       case 'isr-check':
         return this.onBroker(e.broker, e.gen, (b) => this.isrCheck(b));
       case 'hw-checkpoint':
@@ -253,9 +249,9 @@ class ReplSimulation implements NemesisWorld {
       case 'alter-arrive':
         return this.alters.arrive(e.alter);
       case 'alter-reply':
-        return this.alters.reply(e.alter, e.answer, e.partition);
+        return this.alters.reply(e.alter, e.answer);
       case 'alter-timeout':
-        return this.alters.timeout(e.alter, e.attempt);
+        return this.alters.timeout(e.alter);
       case 'nemesis':
         return this.nemesisActs();
       case 'restart':
@@ -292,55 +288,6 @@ class ReplSimulation implements NemesisWorld {
 
   private heal(links: readonly string[]): void {
     for (const l of links) this.cuts.set(l, Math.max(0, (this.cuts.get(l) ?? 0) - 1));
-  }
-
-  // --- followers fetching ----------------------------------------------------------------------
-
-  private fetchTick(b: SimBroker): void {
-    for (const [leader, indexes] of leadersFollowed(b, this.topicId, this.partitions)) {
-      if (!b.inflight.has(leader)) this.sendFetch(b, leader, indexes);
-    }
-    const slow = this.now < b.slowUntilMs;
-    const periodMs = slow ? SLOW_FETCH_LAG_TIMES * this.params.lagTimeMsMax : this.params.fetchPeriodsMs[b.id - 1]!;
-    this.schedule(periodMs, { kind: 'fetch-tick', broker: b.id, gen: b.gen });
-  }
-
-  private sendFetch(b: SimBroker, leader: number, indexes: readonly number[]): void {
-    const { request, epochs } = buildFetch(b, this.topicId, indexes, this.params.fetchPartitionBytesMax);
-    const fetch: FetchInFlight = { seq: ++this.fetchSeq, follower: b.id, followerGen: b.gen, leader, request, epochs };
-    b.inflight.set(leader, fetch.seq);
-    const delivered = this.transmit(b.id, leader);
-    if (delivered) this.schedule(this.latencyMs(), { kind: 'fetch-arrive', fetch });
-    this.schedule(FETCH_TIMEOUT_MS, { kind: 'fetch-timeout', fetch });
-    this.trace.note(`fetch #${fetch.seq} b${b.id}->b${leader}${delivered ? '' : ' lost'}`);
-  }
-
-  private async fetchArrive(f: FetchInFlight): Promise<void> {
-    const leader = this.brokers[f.leader - 1]!;
-    if (!leader.alive || leader.manager === undefined) return this.trace.note('the leader is down');
-    const response = await serveFetch(leader, f.request, this.topicId, this.bugs);
-    if (this.transmit(leader.id, f.follower)) this.schedule(this.latencyMs(), { kind: 'fetch-reply', fetch: f, response });
-    else this.trace.note('answer lost');
-  }
-
-  private async fetchReply(f: FetchInFlight, response: Parameters<typeof applyFetchReply>[3]): Promise<void> {
-    const b = this.brokers[f.follower - 1]!;
-    if (!b.alive || b.gen !== f.followerGen || b.inflight.get(f.leader) !== f.seq) return this.trace.note('nobody waits for it');
-    b.inflight.delete(f.leader);
-    const applied = await applyFetchReply(b, this.topicId, f.epochs, response, this.bugs);
-    this.truncations += applied.truncations;
-    this.trace.note(applied.notes.join(', '));
-    // The fetch loop asks again at once after progress; a slow follower is slow at every fetch.
-    const indexes = leadersFollowed(b, this.topicId, this.partitions).get(f.leader);
-    if (applied.progressed && indexes !== undefined && this.now >= b.slowUntilMs) this.sendFetch(b, f.leader, indexes);
-  }
-
-  private fetchTimeout(f: FetchInFlight): void {
-    const b = this.brokers[f.follower - 1]!;
-    if (b.alive && b.gen === f.followerGen && b.inflight.get(f.leader) === f.seq) {
-      b.inflight.delete(f.leader);
-      this.trace.note('timed out');
-    }
   }
 
   // --- leaders and the controller --------------------------------------------------------------
@@ -382,14 +329,13 @@ class ReplSimulation implements NemesisWorld {
   private async imageArrive(b: SimBroker, image: MetadataImage): Promise<void> {
     if (!(await b.applyImage(image))) return;
     this.trace.note(this.rolesOf(b));
-    this.alters.imageApplied(b, image);
   }
 
   private rolesOf(b: SimBroker): string {
     return Array.from({ length: this.partitions }, (_, i) => {
       const r = b.partition(this.topicId, i)?.role;
       if (r === undefined || r.kind === 'none') return `p${i} ${r === undefined ? '-' : 'none'}`;
-      return r.kind === 'follower' ? `p${i} follower of b${r.leader} e${r.epoch}` : `p${i} leader e${r.epoch} isr [${r.state.isr.join(',')}]`;
+      return r.kind === 'follower' ? `p${i} follower of b${r.leader} e${r.epoch}` : `p${i} leader e${r.epoch}${r.fenced ? ' fenced' : ''} isr [${r.state.isr.join(',')}]`;
     }).join(', ');
   }
 
@@ -489,7 +435,7 @@ class ReplSimulation implements NemesisWorld {
       acked: [...this.producer.acked.values()].reduce((n, l) => n + l.length, 0),
       leaderEpochs: [...(partitions?.values() ?? [])].reduce((n, p) => n + p.leaderEpoch, 0),
       isrChanges: this.alters.isrChanges,
-      truncations: this.truncations,
+      truncations: this.fetches.truncations,
       crashes: this.nemesis.crashes,
       cuts: this.nemesis.cuts,
       fencings: this.nemesis.fencings,
