@@ -33,6 +33,10 @@ import { RaftNode } from '../raft/node.js';
 import { logger, type Logger } from '../util/log.js';
 import { CONTROLLER_LISTENER, INTERNAL_LISTENER, type Listener, type ServerConfig } from './config.js';
 
+/** Forwarded admin requests: Kafka clients wait 30 s for an answer; one attempt at one controller gets most of that. */
+const ADMIN_FORWARD_DEADLINE_MS = 25_000;
+const ADMIN_FORWARD_ATTEMPT_MS = 10_000;
+
 /** How long a controlled shutdown may take before the broker stops anyway. */
 export const CONTROLLED_SHUTDOWN_MS_MAX = 30_000;
 
@@ -137,8 +141,13 @@ export class FlotillaServer {
         },
       });
       const view = { clusterId: meta.clusterId, image: () => metadata.image, controllerId: () => (node.leaderId() === NO_NODE ? -1 : node.leaderId()), data: { replicas: rm, producerIds } };
-      // Admin requests go to the active controller through the broker's controller client.
-      const admin = nodeAdminView({ config, metadata, controller: () => controllerClient });
+      // Admin requests get a controller client of their own: the broker's gives up on an attempt
+      // after a few heartbeat intervals, and a forwarded CreateTopics or DeleteTopics retried after
+      // such a timeout (while its first attempt was in fact applied) answers TOPIC_ALREADY_EXISTS
+      // or UNKNOWN_TOPIC_OR_PARTITION to a client that did nothing wrong.
+      const adminClient = new ControllerClient(config.controllerQuorum, { deadlineMs: ADMIN_FORWARD_DEADLINE_MS, attemptTimeoutMs: ADMIN_FORWARD_ATTEMPT_MS });
+      cleanups.push(() => adminClient.close());
+      const admin = nodeAdminView({ config, metadata, controller: () => adminClient });
       kafkaListeners = await startKafkaListeners(config, { ...view, admin }, log.child({ component: 'kafka' })).catch(async (error: unknown) => {
         // A port in use: leave nothing running behind the error.
         controller?.stop();
