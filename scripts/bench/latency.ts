@@ -11,7 +11,7 @@
 // A slow cluster thus shows as latency; a slow client as an achieved rate below the target.
 import { API_KEYS } from '../../src/protocol/api-keys.js';
 import { byLeader, decodeFetch, decodeProduce, errorName, FETCH_VERSION, fetchBody, leaderAddress, PRODUCE_VERSION, produceBody, type TopicLayout } from './client.js';
-import { buildBatch, STAMP_BYTES, walkBatches } from './records.js';
+import { buildBatch, recordsPerBatch, STAMP_BYTES, walkBatches } from './records.js';
 import { cpuMeter, Samples, summarize, type CpuReport, type LatencySummary } from './stats.js';
 import { ConnectionError, KafkaWire } from './wire.js';
 
@@ -44,8 +44,11 @@ export interface LatencyResult {
   readonly cpu: CpuReport;
 }
 
-/** Records per batch at most (a tick's records for one partition), so one request stays bounded. */
-const RECORDS_PER_BATCH_MAX = 10_000;
+/**
+ * Bytes of one partition's batch at most: records queued behind the in-flight limit go out in
+ * batches of this size (well under the topic's max.message.bytes, 1 MiB by default).
+ */
+const BATCH_BYTES_MAX = 256 * 1024;
 const TICK_MS = 1;
 const DRAIN_MS_MAX = 10_000;
 const FETCH_PARTITION_BYTES_MAX = 1024 * 1024;
@@ -113,6 +116,7 @@ class Producer {
   private readonly queued = new Map<number, number[]>();
   private readonly outstanding = new Set<Promise<void>>();
   private readonly pad: Buffer;
+  private readonly recordsPerBatchMax: number;
 
   constructor(
     private readonly o: LatencyOptions,
@@ -123,6 +127,7 @@ class Producer {
     this.partitions = o.layout.partitions.map((p) => p.partition);
     for (const p of this.partitions) this.queued.set(p, []);
     this.pad = Buffer.alloc(Math.max(0, o.valueBytes - STAMP_BYTES), 0x61);
+    this.recordsPerBatchMax = recordsPerBatch(BATCH_BYTES_MAX, Math.max(o.valueBytes, STAMP_BYTES));
   }
 
   /** Creates the records due by now and sends what the in-flight limits allow. */
@@ -141,7 +146,7 @@ class Producer {
     const batches = new Map<number, Buffer>();
     const counts = new Map<number, number>();
     for (const p of this.leaders.get(leader)!) {
-      const stamps = this.queued.get(p)!.splice(0, RECORDS_PER_BATCH_MAX);
+      const stamps = this.queued.get(p)!.splice(0, this.recordsPerBatchMax);
       if (stamps.length === 0) continue;
       batches.set(p, buildBatch(stamps.map((s) => this.value(s)), Date.now()));
       counts.set(p, stamps.length);

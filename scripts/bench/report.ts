@@ -19,6 +19,8 @@ export interface BenchResults {
 
 /** A single JavaScript thread this busy is taken as saturated. */
 const SATURATED_PCT = 90;
+/** The machine this busy makes every hop wait for a core now and then. */
+const BUSY_PCT = 70;
 
 /** What the CPU figures say limited a phase. */
 export function limitOf(cpu: CpuReport): string {
@@ -26,7 +28,9 @@ export function limitOf(cpu: CpuReport): string {
   if (cpu.clientPct >= SATURATED_PCT) limits.push(`client at ${cpu.clientPct}% of a core`);
   const hot = Object.entries(cpu.brokersMainThreadPct).filter(([, pct]) => pct >= SATURATED_PCT);
   for (const [id, pct] of hot) limits.push(`broker ${id} main thread ${pct}%`);
-  if (cpu.machinePct >= cpu.cores * 100 * (SATURATED_PCT / 100)) limits.push(`machine CPU ${cpu.machinePct}/${cpu.cores * 100}%`);
+  const machineShare = cpu.machinePct / (cpu.cores * 100);
+  if (machineShare >= SATURATED_PCT / 100) limits.push(`machine CPU ${cpu.machinePct}/${cpu.cores * 100}%`);
+  else if (machineShare >= BUSY_PCT / 100) limits.push(`machine CPU high (${cpu.machinePct}/${cpu.cores * 100}%): queueing for the cores`);
   return limits.length === 0 ? 'no CPU saturated (waits: replication round trips, in-flight limit)' : limits.join('; ');
 }
 
