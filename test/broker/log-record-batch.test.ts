@@ -27,6 +27,21 @@ describe('crc32c', () => {
     assert.equal(crc32c(Buffer.alloc(0)), 0);
   });
 
+  test('equals a bit-at-a-time reference for every length 0-100 at every start 0-8', () => {
+    const reference = (buf: Buffer, start: number, end: number): number => {
+      let crc = 0xffffffff;
+      for (let i = start; i < end; i++) {
+        crc ^= buf[i]!;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    const bytes = Buffer.from(Array.from({ length: 120 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (let start = 0; start <= 8; start++) {
+      for (let length = 0; length <= 100; length++) assert.equal(crc32c(bytes, start, start + length), reference(bytes, start, start + length), `start ${start} length ${length}`);
+    }
+  });
+
   test('a range of a buffer', () => {
     const b = Buffer.concat([Buffer.from('xx'), Buffer.from('123456789'), Buffer.from('yy')]);
     assert.equal(crc32c(b, 2, 11), 0xe3069283);
