@@ -24,6 +24,11 @@ export class Reader {
     if (this.remaining !== 0) throw new MalformedRequestError(`${this.remaining} trailing bytes after ${what}`);
   }
 
+  /** Skips `n` bytes (a field we do not decode), refusing a size past the end. */
+  skip(n: number, what: string): void {
+    this.take(n, what);
+  }
+
   private take(n: number, what: string): number {
     if (n < 0 || n > this.remaining) throw new MalformedRequestError(`${what} needs ${n} bytes, ${this.remaining} left`);
     const at = this.position;

@@ -14,7 +14,7 @@ import type { DescribeConfigsResource } from '../../src/protocol/apis/describe-c
 import { CONFIG_OPERATION, type AlterConfigsResource } from '../../src/protocol/apis/incremental-alter-configs.js';
 import { CONFIG_SOURCE } from '../../src/broker/kafka/config-entries.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
-import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
+import { ZERO_UUID } from '../../src/protocol/apis/fields.js';
 import type { CreatableTopic, CreateTopicsRequest } from '../../src/protocol/apis/create-topics.js';
 import { addBroker, clusterOf } from '../metadata/controller-support.js';
 import { BrokerImage, contextOf, TestController } from './admin-support.js';
@@ -34,7 +34,7 @@ describe('CreateTopics handler', () => {
     assert.equal(a?.errorMessage, null);
     assert.equal(a?.numPartitions, 2);
     assert.equal(a?.replicationFactor, 1);
-    assert.notEqual(a?.topicId, NO_TOPIC_ID);
+    assert.notEqual(a?.topicId, ZERO_UUID);
     assert.equal(controller.broker.image.topicsById.get(a!.topicId as never)?.name, 'a');
     const retention = a?.configs?.find((c) => c.name === 'retention.ms');
     assert.deepEqual(retention, { name: 'retention.ms', value: '1000', readOnly: false, configSource: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG, isSensitive: false });
@@ -47,14 +47,14 @@ describe('CreateTopics handler', () => {
     const response = await handleCreateTopics(createRequest([topic('old'), topic('new', { numPartitions: 3, replicationFactor: 3 })]), contextOf(controller));
     assert.deepEqual(response.topics.map((t) => [t.name, t.errorCode]), [['old', code('TOPIC_ALREADY_EXISTS')], ['new', 0]]);
     assert.match(response.topics[0]?.errorMessage ?? '', /already exists/);
-    assert.deepEqual([response.topics[0]?.numPartitions, response.topics[0]?.replicationFactor, response.topics[0]?.topicId], [-1, -1, NO_TOPIC_ID]);
+    assert.deepEqual([response.topics[0]?.numPartitions, response.topics[0]?.replicationFactor, response.topics[0]?.topicId], [-1, -1, ZERO_UUID]);
     assert.deepEqual([response.topics[1]?.numPartitions, response.topics[1]?.replicationFactor], [3, 3]);
   });
 
   it('validateOnly creates nothing but answers what it would create', async () => {
     const controller = TestController.withBrokers([1, 2, 3]);
     const response = await handleCreateTopics(createRequest([topic('v', { numPartitions: 4, replicationFactor: 2 })], { validateOnly: true }), contextOf(controller));
-    assert.deepEqual([response.topics[0]?.errorCode, response.topics[0]?.numPartitions, response.topics[0]?.replicationFactor, response.topics[0]?.topicId], [0, 4, 2, NO_TOPIC_ID]);
+    assert.deepEqual([response.topics[0]?.errorCode, response.topics[0]?.numPartitions, response.topics[0]?.replicationFactor, response.topics[0]?.topicId], [0, 4, 2, ZERO_UUID]);
     assert.equal(controller.image.topicsByName.has('v'), false);
     assert.deepEqual(controller.calls.map((c) => (c.request as { validateOnly?: boolean }).validateOnly), [true]);
   });
@@ -162,7 +162,7 @@ describe('DeleteTopics handler', () => {
     const id = controller.image.topicsByName.get('a')!.id;
     controller.publishAtOnce = false;
     let answered = false;
-    const pending = handleDeleteTopics({ topics: [{ name: 'a', topicId: NO_TOPIC_ID }], timeoutMs: 5_000 }, contextOf(controller)).then((r) => ((answered = true), r));
+    const pending = handleDeleteTopics({ topics: [{ name: 'a', topicId: ZERO_UUID }], timeoutMs: 5_000 }, contextOf(controller)).then((r) => ((answered = true), r));
     await waitUntil('the handler waits on the broker image', () => controller.calls.length === 2 && controller.broker.listenerCount === 1);
     assert.equal(answered, false);
     controller.release();
@@ -186,17 +186,17 @@ describe('DeleteTopics handler', () => {
     const response = await handleDeleteTopics(
       {
         topics: [
-          { name: 'missing', topicId: NO_TOPIC_ID },
+          { name: 'missing', topicId: ZERO_UUID },
           { name: null, topicId: unknownId },
           { name: 'b', topicId: controller.image.topicsByName.get('b')!.id },
-          { name: 'a', topicId: NO_TOPIC_ID },
+          { name: 'a', topicId: ZERO_UUID },
         ],
         timeoutMs: 5_000,
       },
       contextOf(controller),
     );
     assert.deepEqual(
-      response.responses.map((r) => [r.name, r.topicId === NO_TOPIC_ID ? 'zero' : r.topicId === unknownId ? 'asked' : 'found', r.errorCode]),
+      response.responses.map((r) => [r.name, r.topicId === ZERO_UUID ? 'zero' : r.topicId === unknownId ? 'asked' : 'found', r.errorCode]),
       [['missing', 'zero', code('UNKNOWN_TOPIC_OR_PARTITION')], [null, 'asked', code('UNKNOWN_TOPIC_ID')], ['b', 'found', code('INVALID_REQUEST')], ['a', 'found', 0]],
     );
     assert.ok(controller.image.topicsByName.has('b'), 'a refused topic is left alone');
@@ -205,7 +205,7 @@ describe('DeleteTopics handler', () => {
   it('answers REQUEST_TIMED_OUT per topic when no controller answers', async () => {
     const controller = await withTopics(['a']);
     controller.mode = 'unreachable';
-    const response = await handleDeleteTopics({ topics: [{ name: 'a', topicId: NO_TOPIC_ID }], timeoutMs: 5_000 }, contextOf(controller));
+    const response = await handleDeleteTopics({ topics: [{ name: 'a', topicId: ZERO_UUID }], timeoutMs: 5_000 }, contextOf(controller));
     assert.equal(response.responses[0]?.errorCode, code('REQUEST_TIMED_OUT'));
   });
 });

@@ -2,7 +2,7 @@
 // field from the schema, round trips, the tagged TopicConfigErrorCode, and malformed input.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
+import { ZERO_UUID } from '../../src/protocol/apis/fields.js';
 import {
   decodeCreateTopicsRequest,
   decodeCreateTopicsResponse,
@@ -51,7 +51,7 @@ const response: CreateTopicsResponse = {
       replicationFactor: 2,
       configs: [{ name: 'retention.ms', value: '100', readOnly: false, configSource: 1, isSensitive: false }],
     },
-    { name: 'b', topicId: NO_TOPIC_ID, errorCode: 36, errorMessage: 'exists', topicConfigErrorCode: 29, numPartitions: -1, replicationFactor: -1, configs: null },
+    { name: 'b', topicId: ZERO_UUID, errorCode: 36, errorMessage: 'exists', topicConfigErrorCode: 29, numPartitions: -1, replicationFactor: -1, configs: null },
   ],
 };
 
@@ -72,7 +72,7 @@ function seenAt(v: number): CreateTopicsResponse {
     throttleTimeMs: v >= 2 ? 7 : 0,
     topics: response.topics.map((t) => ({
       ...t,
-      topicId: v >= 7 ? t.topicId : NO_TOPIC_ID,
+      topicId: v >= 7 ? t.topicId : ZERO_UUID,
       errorMessage: v >= 1 ? t.errorMessage : null,
       topicConfigErrorCode: v >= 5 ? t.topicConfigErrorCode : 0,
       numPartitions: v >= 5 ? t.numPartitions : -1,

@@ -2,7 +2,7 @@
 // field from the schema, round trips, and malformed input.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NO_TOPIC_ID } from '../../src/protocol/apis/admin-fields.js';
+import { ZERO_UUID } from '../../src/protocol/apis/fields.js';
 import {
   decodeDeleteTopicsRequest,
   decodeDeleteTopicsResponse,
@@ -20,7 +20,7 @@ const TOPIC_ID = '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
 const VERSIONS = [0, 1, 2, 3, 4, 5, 6];
 
 const request = (v: number): DeleteTopicsRequest => ({
-  topics: v >= 6 ? [{ name: 'a', topicId: NO_TOPIC_ID }, { name: null, topicId: TOPIC_ID }] : [{ name: 'a', topicId: NO_TOPIC_ID }, { name: 'b', topicId: NO_TOPIC_ID }],
+  topics: v >= 6 ? [{ name: 'a', topicId: ZERO_UUID }, { name: null, topicId: TOPIC_ID }] : [{ name: 'a', topicId: ZERO_UUID }, { name: 'b', topicId: ZERO_UUID }],
   timeoutMs: 3000,
 });
 
@@ -34,7 +34,7 @@ const response: DeleteTopicsResponse = {
   throttleTimeMs: 4,
   responses: [
     { name: 'a', topicId: TOPIC_ID, errorCode: 0, errorMessage: null },
-    { name: 'b', topicId: NO_TOPIC_ID, errorCode: 3, errorMessage: 'no such topic' },
+    { name: 'b', topicId: ZERO_UUID, errorCode: 3, errorMessage: 'no such topic' },
   ],
 };
 
@@ -42,12 +42,12 @@ function responseBytes(v: number): string {
   const f = v >= 4;
   const one = (name: string, id: string, errorCode: number, message: string | null) =>
     vstr(f, name) + (v >= 6 ? uuidHex(id) : '') + i16(errorCode) + (v >= 5 ? vstr(true, message) : '') + tags(f);
-  return (v >= 1 ? i32(4) : '') + arr(f, [one('a', TOPIC_ID, 0, null), one('b', NO_TOPIC_ID, 3, 'no such topic')]) + tags(f);
+  return (v >= 1 ? i32(4) : '') + arr(f, [one('a', TOPIC_ID, 0, null), one('b', ZERO_UUID, 3, 'no such topic')]) + tags(f);
 }
 
 const seenAt = (v: number): DeleteTopicsResponse => ({
   throttleTimeMs: v >= 1 ? 4 : 0,
-  responses: response.responses.map((t) => ({ ...t, topicId: v >= 6 ? t.topicId : NO_TOPIC_ID, errorMessage: v >= 5 ? t.errorMessage : null })),
+  responses: response.responses.map((t) => ({ ...t, topicId: v >= 6 ? t.topicId : ZERO_UUID, errorMessage: v >= 5 ? t.errorMessage : null })),
 });
 
 describe('DeleteTopics codec', () => {

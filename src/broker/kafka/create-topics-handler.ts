@@ -7,7 +7,7 @@
 import type { controllerpb } from '../../metadata/controller-service.js';
 import type { MetadataImage } from '../../metadata/image.js';
 import type { TopicId } from '../../metadata/types.js';
-import { NO_TOPIC_ID } from '../../protocol/apis/admin-fields.js';
+import { ZERO_UUID } from '../../protocol/apis/fields.js';
 import type { CreatableTopic, CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/apis/create-topics.js';
 import { awaitLocalImage, Deadline, forwardItems, fromControllerError, wireError, type Outcome, type WireError } from './admin-handlers.js';
 import { topicConfigEntries } from './config-entries.js';
@@ -59,11 +59,11 @@ function toController(topic: CreatableTopic): controllerpb.ICreatableTopic {
 function result(topic: CreatableTopic, outcome: Outcome<controllerpb.ICreateTopicResult>, image: MetadataImage, validateOnly: boolean): CreatableTopicResult {
   const error = 'error' in outcome ? outcome.error : fromControllerError(outcome.answer.error);
   if (error.code !== 0 || !('answer' in outcome)) {
-    return { name: topic.name, topicId: NO_TOPIC_ID, errorCode: error.code, errorMessage: error.message, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] };
+    return { name: topic.name, topicId: ZERO_UUID, errorCode: error.code, errorMessage: error.message, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] };
   }
   const own = new Map(topic.configs.map((c) => [c.name, c.value ?? '']));
   const configs = topicConfigEntries(image, own).map((e) => ({ name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.isSensitive }));
-  const topicId = validateOnly || !outcome.answer.topicId ? NO_TOPIC_ID : outcome.answer.topicId;
+  const topicId = validateOnly || !outcome.answer.topicId ? ZERO_UUID : outcome.answer.topicId;
   return {
     name: topic.name,
     topicId,

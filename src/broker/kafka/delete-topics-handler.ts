@@ -6,7 +6,7 @@
 import type { controllerpb } from '../../metadata/controller-service.js';
 import type { MetadataImage } from '../../metadata/image.js';
 import type { TopicId } from '../../metadata/types.js';
-import { NO_TOPIC_ID } from '../../protocol/apis/admin-fields.js';
+import { ZERO_UUID } from '../../protocol/apis/fields.js';
 import type { DeletableTopicResult, DeleteTopicState, DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/apis/delete-topics.js';
 import { awaitLocalImage, Deadline, forwardItems, fromControllerError, wireError, type Outcome, type WireError } from './admin-handlers.js';
 import type { RequestContext } from './context.js';
@@ -26,7 +26,7 @@ export async function handleDeleteTopics(request: DeleteTopicsRequest, context: 
 }
 
 function resolve(topic: DeleteTopicState, image: MetadataImage): Resolved {
-  const byId = topic.topicId !== NO_TOPIC_ID;
+  const byId = topic.topicId !== ZERO_UUID;
   // Kafka's own message for this case.
   if (topic.name !== null && byId) return { name: topic.name, error: wireError('INVALID_REQUEST', 'You may not specify both topic name and topic id.') };
   if (topic.name !== null) return { name: topic.name };

@@ -21,7 +21,7 @@
 //   CreateTopicsResponse v7   => v5 with topic_id:UUID after name
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
-import { NO_TOPIC_ID, readTaggedFields, readTopicId, writeTopicId } from './admin-fields.js';
+import { ZERO_UUID, readTaggedFields, readTopicId, writeTopicId } from './fields.js';
 
 export const CREATE_TOPICS_FLEXIBLE_FROM = 5;
 
@@ -63,7 +63,7 @@ export interface CreatableTopicConfigs {
 
 export interface CreatableTopicResult {
   readonly name: string;
-  /** NO_TOPIC_ID on error, for validateOnly, and before v7. */
+  /** ZERO_UUID on error, for validateOnly, and before v7. */
   readonly topicId: string;
   readonly errorCode: number;
   readonly errorMessage: string | null;
@@ -172,14 +172,20 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
 function readResult(r: Reader, version: number): CreatableTopicResult {
   const f = flexible(version);
   const name = r.versionedString(f);
-  const topicId = version >= 7 ? readTopicId(r) : NO_TOPIC_ID;
+  const topicId = version >= 7 ? readTopicId(r) : ZERO_UUID;
   const errorCode = r.int16();
   const errorMessage = version >= 1 ? r.versionedNullableString(f) : null;
   const numPartitions = version >= 5 ? r.int32() : -1;
   const replicationFactor = version >= 5 ? r.int16() : -1;
   const configs = version >= 5 ? r.versionedNullableArray(f, readConfig) : null;
   let topicConfigErrorCode = 0;
-  if (f) readTaggedFields(r, { [TOPIC_CONFIG_ERROR_CODE_TAG]: (inner) => (topicConfigErrorCode = inner.int16()) });
+  if (f) {
+    readTaggedFields(r, (tag) => {
+      if (tag !== TOPIC_CONFIG_ERROR_CODE_TAG) return false;
+      topicConfigErrorCode = r.int16();
+      return true;
+    });
+  }
   return { name, topicId, errorCode, errorMessage, topicConfigErrorCode, numPartitions, replicationFactor, configs };
 }
 

@@ -13,14 +13,14 @@
 //   DeleteTopicsResponse v6   => responses:[name:COMPACT_NULLABLE_STRING topic_id:UUID error_code error_message TAG_BUFFER]
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
-import { NO_TOPIC_ID, readTopicId, writeTopicId } from './admin-fields.js';
+import { ZERO_UUID, readTopicId, writeTopicId } from './fields.js';
 
 export const DELETE_TOPICS_FLEXIBLE_FROM = 4;
 
 export interface DeleteTopicState {
   /** Null when the topic is named by id (v6). */
   readonly name: string | null;
-  /** NO_TOPIC_ID when the topic is named (always before v6). */
+  /** ZERO_UUID when the topic is named (always before v6). */
   readonly topicId: string;
 }
 
@@ -47,7 +47,7 @@ const flexible = (version: number) => version >= DELETE_TOPICS_FLEXIBLE_FROM;
 
 export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   const f = flexible(version);
-  const topics = version >= 6 ? r.compactArray(readTopicState) : r.versionedArray(f, (inner) => ({ name: inner.versionedString(f), topicId: NO_TOPIC_ID }));
+  const topics = version >= 6 ? r.compactArray(readTopicState) : r.versionedArray(f, (inner) => ({ name: inner.versionedString(f), topicId: ZERO_UUID }));
   const timeoutMs = r.int32();
   if (f) r.skipTaggedFields();
   return { topics, timeoutMs };
@@ -100,7 +100,7 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
 function readResult(r: Reader, version: number): DeletableTopicResult {
   const f = flexible(version);
   const name = version >= 6 ? r.compactNullableString() : r.versionedString(f);
-  const topicId = version >= 6 ? readTopicId(r) : NO_TOPIC_ID;
+  const topicId = version >= 6 ? readTopicId(r) : ZERO_UUID;
   const errorCode = r.int16();
   const errorMessage = version >= 5 ? r.compactNullableString() : null;
   if (f) r.skipTaggedFields();

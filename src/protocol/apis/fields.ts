@@ -1,12 +1,27 @@
-// Field helpers the data-path codecs share: int64 values carried as JS numbers, and tagged-field
-// sections whose tags we decode or write (Reader.skipTaggedFields only skips).
+// Field helpers the API codecs share: int64 values carried as JS numbers, topic ids, and
+// tagged-field sections whose tags we decode or write (Reader.skipTaggedFields only skips).
 //
 // Offsets, timestamps and producer ids are int64 on the wire, but every one we deal in fits in
 // 2^53, so the typed bodies use `number`. A peer sending a value past that is refused rather than
 // rounded: a rounded offset would silently fetch or acknowledge the wrong record.
+import { uuidFromBytes, uuidToBytes } from '../../metadata/types.js';
 import { MalformedRequestError } from '../errors.js';
 import type { Reader } from '../reader.js';
 import { Writer } from '../writer.js';
+
+/** Kafka's "no topic id" (Uuid.ZERO_UUID): a topic named rather than identified. */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** A topic id (UUID) in canonical text form. */
+export function readTopicId(r: Reader): string {
+  const text = uuidFromBytes(r.uuid());
+  if (text === undefined) throw new MalformedRequestError('uuid');
+  return text;
+}
+
+export function writeTopicId(w: Writer, id: string): void {
+  w.uuid(uuidToBytes(id));
+}
 
 /** Reads an int64 that must be a safe integer (|n| < 2^53). */
 export function readInt64Number(r: Reader, what: string): number {
@@ -36,15 +51,9 @@ export function readTaggedFields(r: Reader, read: (tag: number) => boolean): voi
     const sizeBytes = r.unsignedVarint();
     if (sizeBytes > r.remaining) throw new MalformedRequestError(`tagged field ${tag} of ${sizeBytes} bytes, ${r.remaining} left`);
     const start = r.offset;
-    if (!read(tag)) skipBytes(r, sizeBytes);
+    if (!read(tag)) r.skip(sizeBytes, `tagged field ${tag}`);
     if (r.offset - start !== sizeBytes) throw new MalformedRequestError(`tagged field ${tag} declared ${sizeBytes} bytes, used ${r.offset - start}`);
   }
-}
-
-// Reader has no skip(n); the size was checked against the bytes left, so this loop is bounded by
-// the frame, and it only runs for tags no version we speak defines.
-function skipBytes(r: Reader, n: number): void {
-  for (let i = 0; i < n; i++) r.int8();
 }
 
 /** One tagged field to write: its tag and a function writing its value. */

@@ -20,14 +20,13 @@
 //                                    topic_authorized_operations:INT32 (v8+)]
 //                            cluster_authorized_operations:INT32 (v8-10)
 //   flexible from v9: compact arrays and strings, a TAG_BUFFER after every struct and at the end.
-import { uuidFromBytes, uuidToBytes } from '../../metadata/types.js';
+import { readTopicId, writeTopicId, ZERO_UUID } from './fields.js';
 import { MalformedRequestError } from '../errors.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
 export const METADATA_FLEXIBLE_FROM = 9;
-/** Kafka's "no topic id" (the all-zero UUID). */
-export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+export { ZERO_UUID };
 /** Authorized operations we do not compute (Kafka's default: INT32_MIN). */
 export const AUTHORIZED_OPERATIONS_UNKNOWN = -0x8000_0000;
 
@@ -82,12 +81,6 @@ export interface MetadataResponse {
 
 const flexible = (version: number) => version >= METADATA_FLEXIBLE_FROM;
 
-function readUuid(r: Reader): string {
-  const text = uuidFromBytes(r.uuid());
-  if (text === undefined) throw new MalformedRequestError('uuid');
-  return text;
-}
-
 // ---- request ----
 
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
@@ -107,7 +100,7 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
 }
 
 function readRequestTopic(r: Reader, version: number): MetadataRequestTopic {
-  const topicId = version >= 10 ? readUuid(r) : ZERO_UUID;
+  const topicId = version >= 10 ? readTopicId(r) : ZERO_UUID;
   const name = version >= 10 ? r.compactNullableString() : r.versionedString(flexible(version));
   if (flexible(version)) r.skipTaggedFields();
   return { topicId, name };
@@ -117,7 +110,7 @@ export function encodeMetadataRequest(w: Writer, version: number, request: Metad
   const f = flexible(version);
   const topics = version === 0 ? (request.topics ?? []) : request.topics;
   w.versionedArray(f, topics, (out, t) => {
-    if (version >= 10) out.uuid(uuidToBytes(t.topicId));
+    if (version >= 10) writeTopicId(out, t.topicId);
     out.versionedString(f, t.name);
     if (f) out.emptyTaggedFields();
   });
@@ -150,7 +143,7 @@ function writeBroker(w: Writer, version: number, b: MetadataResponseBroker): voi
 function writeTopic(w: Writer, version: number, t: MetadataResponseTopic): void {
   const f = flexible(version);
   w.int16(t.errorCode).versionedString(f, t.name);
-  if (version >= 10) w.uuid(uuidToBytes(t.topicId));
+  if (version >= 10) writeTopicId(w, t.topicId);
   if (version >= 1) w.bool(t.isInternal);
   w.versionedArray(f, t.partitions, (out, p) => writePartition(out, version, p));
   if (version >= 8) w.int32(t.topicAuthorizedOperations);
@@ -190,7 +183,7 @@ function readTopic(r: Reader, version: number): MetadataResponseTopic {
   const f = flexible(version);
   const errorCode = r.int16();
   const name = r.versionedNullableString(f);
-  const topicId = version >= 10 ? readUuid(r) : ZERO_UUID;
+  const topicId = version >= 10 ? readTopicId(r) : ZERO_UUID;
   const isInternal = version >= 1 ? r.bool() : false;
   const partitions = r.versionedArray(f, (inner) => readPartition(inner, version));
   const topicAuthorizedOperations = version >= 8 ? r.int32() : AUTHORIZED_OPERATIONS_UNKNOWN;
