@@ -75,6 +75,12 @@ export function partitionOf(image: MetadataImage, topic: TopicId, partition: Par
   return image.topicsById.get(topic)?.partitions.get(partition);
 }
 
+/** host:port of broker `id`'s endpoint on `listener`, if it registered one. */
+export function endpointAddress(image: MetadataImage, id: BrokerId, listener: string): string | undefined {
+  const e = image.brokers.get(id)?.endpoints.find((x) => x.listener === listener);
+  return e === undefined ? undefined : `${e.host}:${e.port}`;
+}
+
 export function configValue(image: MetadataImage, type: ConfigResourceType, resource: string, key: string): string | undefined {
   return image.configs[type].get(resource)?.get(key);
 }

@@ -21,7 +21,7 @@ import { ControllerClient } from '../metadata/controller-client.js';
 import { controllerHandlers } from '../metadata/controller-handlers.js';
 import { controllerService } from '../metadata/controller-service.js';
 import { METADATA_LOG_DIR, checkIdentity, readMetaProperties } from '../metadata/data-dir.js';
-import type { MetadataImage } from '../metadata/image.js';
+import { endpointAddress, type MetadataImage } from '../metadata/image.js';
 import { QuorumController } from '../metadata/quorum-controller.js';
 import type { Endpoint } from '../metadata/records.js';
 import { brokerId, type BrokerId } from '../metadata/types.js';
@@ -88,7 +88,7 @@ export class FlotillaServer {
     ];
     const peers = new Map([...config.controllerQuorum].filter(([peer]) => peer !== id));
     const transport = new GrpcTransport({ self: id, listen: `${listen.host}:${listen.port}`, peers, services, log });
-    const brokerAddress = (peer: NodeId) => internalAddress(metadata.image, peer);
+    const brokerAddress = (peer: NodeId) => endpointAddress(metadata.image, brokerId(peer), INTERNAL_LISTENER);
     const raftConfig = { ...defaultRaftConfig(id), electionTicks: Math.max(2, Math.round(config.electionTimeoutMs / config.raftTickMs)) };
     const node = await RaftNode.start<ApplyOutcome>({
       config: raftConfig,
@@ -237,11 +237,6 @@ function brokerEndpoints(config: ServerConfig, grpcPort: number, bound: readonly
   ];
 }
 
-function internalAddress(image: MetadataImage, id: NodeId): string | undefined {
-  const endpoint = image.brokers.get(brokerId(id))?.endpoints.find((e) => e.listener === INTERNAL_LISTENER);
-  return endpoint === undefined ? undefined : `${endpoint.host}:${endpoint.port}`;
-}
-
 /**
  * Keeps the raft transport's addresses of broker-only nodes (learners) in step with their
  * registrations: a restarted broker may listen on a new port, and a controller that restarts
@@ -252,7 +247,7 @@ function followBrokerAddresses(metadata: MetadataStateMachine, transport: GrpcTr
   return metadata.subscribe((image) => {
     for (const b of image.brokers.values()) {
       if ((b.id as number) === config.nodeId || config.controllerQuorum.has(b.id as number as NodeId)) continue;
-      const address = internalAddress(image, b.id as number as NodeId);
+      const address = endpointAddress(image, b.id, INTERNAL_LISTENER);
       if (address === undefined || known.get(b.id) === address) continue;
       known.set(b.id, address);
       transport.setPeer(b.id as number as NodeId, address);

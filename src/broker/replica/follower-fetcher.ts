@@ -7,7 +7,7 @@
 // diverging epoch (truncate, then fetch again: KIP-320), an offset out of range (the leader's log
 // starts later or ends earlier), or an error that waits for the metadata to change.
 import { INTERNAL_LISTENER } from '../../server/config.js';
-import type { MetadataImage } from '../../metadata/image.js';
+import { endpointAddress, type MetadataImage } from '../../metadata/image.js';
 import { uuidFromBytes, uuidToBytes, type BrokerId, type LeaderEpoch } from '../../metadata/types.js';
 import type { Logger } from '../../util/log.js';
 import { offset, type Offset } from '../log/types.js';
@@ -44,7 +44,7 @@ export class FollowerFetchers {
 
   /** Fetches `p` from `leader` (its address from `image`), and from no other leader. */
   follow(p: Partition, leader: BrokerId, image: MetadataImage): void {
-    const address = internalAddress(image, leader);
+    const address = endpointAddress(image, leader, INTERNAL_LISTENER);
     for (const [id, f] of this.byLeader) if (id !== leader) f.remove(p);
     if (address === undefined) {
       this.options.log.warn({ topic: p.key.topic, partition: p.key.partition, leader }, 'the leader has no INTERNAL endpoint; not fetching');
@@ -70,11 +70,6 @@ export class FollowerFetchers {
     await Promise.all([...this.byLeader.values()].map((f) => f.stop()));
     this.byLeader.clear();
   }
-}
-
-function internalAddress(image: MetadataImage, id: BrokerId): string | undefined {
-  const e = image.brokers.get(id)?.endpoints.find((x) => x.listener === INTERNAL_LISTENER);
-  return e === undefined ? undefined : `${e.host}:${e.port}`;
 }
 
 interface Fetching {
