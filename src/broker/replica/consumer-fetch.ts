@@ -59,10 +59,8 @@ export async function fetchForConsumer(rm: ReplicaManager, request: ConsumerFetc
 }
 
 function target(rm: ReplicaManager, request: ConsumerFetchPartition): Target {
-  const t = rm.currentImage?.topicsByName.get(request.topic);
-  if (t === undefined || !t.partitions.has(request.partition as never)) return { request, p: undefined, error: 'UNKNOWN_TOPIC_OR_PARTITION' };
-  const p = rm.partition(t.id, request.partition);
-  if (p === undefined || p.role.kind !== 'leader') return { request, p, error: 'NOT_LEADER_OR_FOLLOWER' };
+  const p = rm.leaderOf(request.topic, request.partition);
+  if (typeof p === 'string') return { request, p: undefined, error: p };
   const epochError = checkLeaderEpoch(p, request.currentLeaderEpoch);
   if (epochError !== undefined) return { request, p, error: epochError };
   if (request.fetchOffset < p.log.logStartOffset || request.fetchOffset > p.log.logEndOffset) return { request, p, error: 'OFFSET_OUT_OF_RANGE' };

@@ -25,12 +25,9 @@ export interface OffsetAnswer {
 const failed = (error: KafkaErrorName): OffsetAnswer => ({ error, offset: -1, timestamp: -1, leaderEpoch: -1 });
 
 /** The partition a client may ask the leader about, or the error it gets. */
-export function leaderPartition(rm: ReplicaManager, topic: string, index: number, currentLeaderEpoch: number): Partition | KafkaErrorName {
-  const t = rm.currentImage?.topicsByName.get(topic);
-  if (t === undefined || !t.partitions.has(index as never)) return 'UNKNOWN_TOPIC_OR_PARTITION';
-  const p = rm.partition(t.id, index);
-  if (p === undefined || p.role.kind !== 'leader') return 'NOT_LEADER_OR_FOLLOWER';
-  return checkLeaderEpoch(p, currentLeaderEpoch) ?? p;
+function leaderPartition(rm: ReplicaManager, topic: string, index: number, currentLeaderEpoch: number): Partition | KafkaErrorName {
+  const p = rm.leaderOf(topic, index);
+  return typeof p === 'string' ? p : (checkLeaderEpoch(p, currentLeaderEpoch) ?? p);
 }
 
 export async function listOffset(rm: ReplicaManager, topic: string, index: number, timestamp: number, currentLeaderEpoch: number): Promise<OffsetAnswer> {

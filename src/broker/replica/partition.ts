@@ -17,6 +17,7 @@ import type { KafkaErrorName } from '../../metadata/errors.js';
 import type { BrokerId, LeaderEpoch, PartitionIndex, TopicId } from '../../metadata/types.js';
 import type { EpochEndOffset } from '../log/leader-epoch-cache.js';
 import { LogError } from '../log/errors.js';
+import type { BatchHeader } from '../log/record-batch.js';
 import type { AppendResult, PartitionLog, ReadResult } from '../log/partition-log.js';
 import { SerialQueue } from '../log/serial-queue.js';
 import { offset, type Offset } from '../log/types.js';
@@ -99,7 +100,9 @@ export class Partition {
   }
 
   private emit(event: PartitionEvent): void {
-    for (const fn of [...this.watchers]) fn(event);
+    // No copy per event: a watcher that unwatches itself here is simply not visited again, and
+    // watchers only add others from promise continuations, after this loop.
+    for (const fn of this.watchers) fn(event);
   }
 
   /** Becomes (or stays) leader at `epoch`; returns false if the epoch is older than the one held. */
@@ -146,15 +149,15 @@ export class Partition {
   }
 
   /**
-   * Leader append of batches whose headers the caller checked: the producer state decides first
+   * Leader append of batches whose `headers` the caller read and checked: the producer state decides first
    * (a retried batch is a duplicate, a sequence gap is refused), then the log appends. Throws
    * LogError('CLOSED'-like) or CorruptRecordError from the log; the producer state is then unchanged.
    */
-  appendAsLeader(batches: Buffer, minIsr: number): Promise<LeaderAppend> {
+  appendAsLeader(batches: Buffer, headers: readonly BatchHeader[], minIsr: number): Promise<LeaderAppend> {
     return this.queue.run(async () => {
       const r = this.currentRole;
       if (r.kind !== 'leader') throw new LogError('CLOSED', 'the partition stopped leading before the append');
-      const verdict = this.producers.checkLeaderAppend(batchHeadersOf(batches));
+      const verdict = this.producers.checkLeaderAppend(headers);
       if (verdict.kind === 'duplicate') return verdict;
       if (verdict.kind === 'error') return { kind: 'refused', error: verdict.error };
       let result;

@@ -11,7 +11,8 @@
 // NOT_LEADER_OR_FOLLOWER instead, so it never acknowledges a write the new leader may not have.
 import type { KafkaErrorName } from '../../metadata/errors.js';
 import { CorruptRecordError, LogError } from '../log/errors.js';
-import { BATCH_HEADER_BYTES, checkBatchHeader } from '../log/record-batch.js';
+import { BATCH_HEADER_BYTES, type BatchHeader } from '../log/record-batch.js';
+import { batchHeadersOf } from '../producer/replay.js';
 import type { Partition } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 
@@ -32,20 +33,18 @@ const failed = (error: KafkaErrorName, errorMessage?: string, logStartOffset = -
  * `index` of `topic`. `deadlineMs` bounds an acks=all wait (then REQUEST_TIMED_OUT).
  */
 export async function produceToPartition(rm: ReplicaManager, topic: string, index: number, records: Buffer | null, acks: Acks, deadlineMs: number): Promise<ProduceResult> {
-  const image = rm.currentImage;
-  const t = image?.topicsByName.get(topic);
-  if (t === undefined || !t.partitions.has(index as never)) return failed('UNKNOWN_TOPIC_OR_PARTITION');
-  const p = rm.partition(t.id, index);
-  if (p === undefined || !p.isActiveLeader || p.role.kind !== 'leader') return failed('NOT_LEADER_OR_FOLLOWER');
-  const invalid = checkSizes(records, rm.maxMessageBytes(topic));
-  if (invalid !== undefined) return failed(invalid.error, invalid.message, p.log.logStartOffset);
+  const p = rm.leaderOf(topic, index);
+  if (typeof p === 'string') return failed(p);
+  if (!p.isActiveLeader || p.role.kind !== 'leader') return failed('NOT_LEADER_OR_FOLLOWER');
+  const headers = checkedHeaders(records, rm.maxMessageBytes(topic));
+  if ('error' in headers) return failed(headers.error, headers.message, p.log.logStartOffset);
   const minIsr = rm.minIsr(topic);
   if (acks === -1 && p.role.state.isr.length < minIsr) {
     return failed('NOT_ENOUGH_REPLICAS', `the ISR has ${p.role.state.isr.length} members, min.insync.replicas is ${minIsr}`, p.log.logStartOffset);
   }
   let appended;
   try {
-    appended = await p.appendAsLeader(records!, minIsr);
+    appended = await p.appendAsLeader(records!, headers, minIsr);
     if (rm.config.fsyncAlways && acks !== 0) await p.log.flush();
   } catch (error) {
     return appendFailure(error, p);
@@ -64,21 +63,22 @@ export async function produceToPartition(rm: ReplicaManager, topic: string, inde
   return done;
 }
 
-/** Walks the batch headers (not the CRCs: the append checks those) for shape and size. */
-function checkSizes(records: Buffer | null, maxMessageBytes: number): { error: KafkaErrorName; message: string } | undefined {
+/**
+ * The batches' headers, walked once (not their CRCs: the append checks those) for shape and for
+ * max.message.bytes; the producer state reads the same headers.
+ */
+function checkedHeaders(records: Buffer | null, maxMessageBytes: number): BatchHeader[] | { error: KafkaErrorName; message: string } {
   if (records === null || records.length < BATCH_HEADER_BYTES) return { error: 'CORRUPT_MESSAGE', message: 'no record batch' };
-  for (let pos = 0; pos < records.length; ) {
-    let size;
-    try {
-      size = checkBatchHeader(records, pos).sizeBytes;
-    } catch (error) {
-      if (error instanceof CorruptRecordError) return { error: 'CORRUPT_MESSAGE', message: error.message };
-      throw error;
-    }
-    if (size > maxMessageBytes) return { error: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes exceeds max.message.bytes ${maxMessageBytes}` };
-    pos += size;
+  let headers;
+  try {
+    headers = batchHeadersOf(records);
+  } catch (error) {
+    if (error instanceof CorruptRecordError) return { error: 'CORRUPT_MESSAGE', message: error.message };
+    throw error;
   }
-  return undefined;
+  const big = headers.find((h) => h.sizeBytes > maxMessageBytes);
+  if (big !== undefined) return { error: 'MESSAGE_TOO_LARGE', message: `a batch of ${big.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}` };
+  return headers;
 }
 
 function appendFailure(error: unknown, p: Partition): ProduceResult {

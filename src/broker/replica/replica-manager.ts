@@ -128,6 +128,17 @@ export class ReplicaManager {
     return this.hosted.get(`${topicId}:${partition}`)?.partition;
   }
 
+  /**
+   * The hosted partition `index` of `topic` if this broker leads it (fenced or not), else the
+   * error a client gets: UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER.
+   */
+  leaderOf(topic: string, index: number): Partition | 'UNKNOWN_TOPIC_OR_PARTITION' | 'NOT_LEADER_OR_FOLLOWER' {
+    const t = this.image?.topicsByName.get(topic);
+    if (t === undefined || !t.partitions.has(index as PartitionIndex)) return 'UNKNOWN_TOPIC_OR_PARTITION';
+    const p = this.partition(t.id, index);
+    return p === undefined || p.role.kind !== 'leader' ? 'NOT_LEADER_OR_FOLLOWER' : p;
+  }
+
   /** The image the roles were last set from. */
   get currentImage(): MetadataImage | undefined {
     return this.image;
