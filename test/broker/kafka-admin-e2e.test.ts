@@ -13,6 +13,7 @@ import { Admin as PlatformaticAdmin, ConfigResourceTypes as PlatformaticResource
 import { Kafka, logLevel, type Admin, type ConfigResourceTypes } from 'kafkajs';
 import type { FlotillaServer } from '../../src/server/server.js';
 import { InProcessCluster } from '../support/in-process-cluster.js';
+import { kcatMissing } from '../support/kcat.js';
 import { waitUntil } from '../support/wait.js';
 
 const IDS = [1, 2, 3];
@@ -20,15 +21,6 @@ const IDS = [1, 2, 3];
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 const BROKER_RESOURCE = 4 as ConfigResourceTypes;
 const run = promisify(execFile);
-
-async function hasKcat(): Promise<boolean> {
-  try {
-    await run('kcat', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface KcatMetadata {
   topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }> }> }>;
@@ -115,7 +107,8 @@ describe('Kafka admin clients against a 3-node cluster', { timeout: 180_000 }, (
   });
 
   it('kcat -L lists a topic created through KafkaJS', async (t) => {
-    if (!(await hasKcat())) return t.skip('kcat is not installed (scripts/install-debian-packages.sh installs it)');
+    const missing = await kcatMissing();
+    if (missing !== undefined) return t.skip(missing);
     await kafkajs.createTopics({ topics: [{ topic: 'kcat-listed', numPartitions: 2, replicationFactor: 3 }] });
     // KafkaJS waited for the broker it asked; kcat may ask another one, which may replay a moment later.
     await everyNode('every node has the topic', (s) => s.image.topicsByName.has('kcat-listed'));

@@ -9,19 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { FlotillaServer } from '../../src/server/server.js';
 import { InProcessCluster } from '../support/in-process-cluster.js';
+import { kcatMissing } from '../support/kcat.js';
 import { waitUntil } from '../support/wait.js';
 
 const IDS = [1, 2, 3];
 const run = promisify(execFile);
-
-async function hasKcat(): Promise<boolean> {
-  try {
-    await run('kcat', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface KcatMetadata {
   brokers: Array<{ id: number; name: string }>;
@@ -54,7 +46,8 @@ describe('Kafka clients against a 3-node cluster', { timeout: 120_000 }, () => {
   });
 
   it('kcat -L -J lists the brokers, the topic, its partitions and leaders', async (t) => {
-    if (!(await hasKcat())) return t.skip('kcat is not installed (scripts/install-debian-packages.sh installs it)');
+    const missing = await kcatMissing();
+    if (missing !== undefined) return t.skip(missing);
     const { stdout } = await run('kcat', ['-L', '-J', '-b', bootstrap()[0]!, '-m', '10']);
     const metadata = JSON.parse(stdout) as KcatMetadata;
     assert.deepEqual(metadata.brokers.map((b) => [b.id, b.name]).sort(), IDS.map((id, i) => [id, bootstrap()[i]]));

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LocalCluster } from '../../src/server/local-cluster.js';
+import { kcatMissing } from '../support/kcat.js';
 import { readPartition } from './raw-kafka.js';
-import { assertConsumed, bootstrapList, CLIENT_DEADLINE_MS, createTopic, makeRecords, RECORD_COUNT, REPLICATION_FACTOR, runProgram, runs, summarizeStderr, startCluster, uniqueTopic, type ConsumedRecord, type Header } from './support.js';
+import { assertConsumed, bootstrapList, CLIENT_DEADLINE_MS, createTopic, makeRecords, RECORD_COUNT, REPLICATION_FACTOR, runProgram, summarizeStderr, startCluster, uniqueTopic, type ConsumedRecord, type Header } from './support.js';
 
 const KCAT = 'kcat';
-const missing = (await runs(KCAT, ['-V'])) ? undefined : 'kcat is not installed (run scripts/install-debian-packages.sh as root; .ci/run does)';
+const missing = await kcatMissing();
 /** kcat -H can only give every record the same headers. */
 const HEADERS: readonly Header[] = [['source', Buffer.from('kcat')], ['run', Buffer.from(String(process.pid))]];
 const FIELD = '\t';

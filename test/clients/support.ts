@@ -179,7 +179,7 @@ export function summarizeStderr(stderr: string, linesMax = 30): string {
 }
 
 /** Whether `command args` runs at all (exit status 0): decides a skip when a Debian client is missing. */
-export async function runs(command: string, args: readonly string[]): Promise<boolean> {
+async function runs(command: string, args: readonly string[]): Promise<boolean> {
   try {
     return (await runProgram(command, args, { timeoutMs: 30_000 })).code === 0;
   } catch {
