@@ -32,7 +32,7 @@ import { DataHistory, summarizeCheck, type LogRecord } from './data-history.js';
 import type { ProducerOptions } from './data-producer-agent.js';
 import { readReplicaLog } from './data-replica-logs.js';
 import { FlotillaCluster, KAFKA_PORT } from './flotilla-cluster.js';
-import { InvariantError, MetadataHistory, type DescribeCluster } from './metadata-history.js';
+import { MetadataHistory, observedImage, untilUnbroken, type DescribeCluster } from './metadata-history.js';
 
 const support = chaosSupport();
 const skip = support.ok ? false : support.reason;
@@ -124,27 +124,10 @@ function watchTruncations(c: FlotillaCluster): FlotillaCluster {
   return c;
 }
 
-/** waitUntil, except that a broken metadata invariant fails at once instead of counting as "not yet". */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = DEADLINE_MS): Promise<void> {
-  let broken: InvariantError | undefined;
-  await waitUntil(what, async () => {
-    try {
-      return await condition();
-    } catch (error) {
-      if (!(error instanceof InvariantError)) throw error;
-      broken = error;
-      return true;
-    }
-  }, timeoutMs, POLL_MS);
-  if (broken) throw broken;
-}
+/** untilUnbroken with this file's deadline and poll. */
+const until = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = DEADLINE_MS): Promise<void> => untilUnbroken(what, condition, timeoutMs, POLL_MS);
 
-async function describe(c: FlotillaCluster): Promise<DescribeCluster> {
-  const d = await c.call('describeCluster', {});
-  if (d.error?.code) throw new Error(`describeCluster: ${d.error.code}: ${d.error.message}`);
-  metadata.observe(d);
-  return d;
-}
+const describe = (c: FlotillaCluster): Promise<DescribeCluster> => observedImage(c, metadata);
 
 interface PartitionView {
   readonly leader: number;

@@ -7,6 +7,7 @@
 //   - the metadata offset of linearizable reads never goes back (one client, one after another).
 // Faults and other operations go into the history too, so a failure prints the whole story.
 import type { ResponseOf } from '../../src/metadata/controller-service.js';
+import { waitUntil } from '../support/wait.js';
 
 export type DescribeCluster = ResponseOf<'describeCluster'>;
 
@@ -114,4 +115,30 @@ export function summarize(d: DescribeCluster): string {
   const brokers = (d.brokers ?? []).map((b) => `${b.id}${b.fenced ? 'f' : ''}`).join(',');
   const topics = (d.topics ?? []).map((t) => `${t.name}[${(t.partitions ?? []).map((p) => `${p.leader}@${p.leaderEpoch}`).join(' ')}]`).join(' ');
   return `controller ${d.controllerId} offset ${d.metadataOffset} brokers ${brokers} ${topics}`;
+}
+
+/**
+ * waitUntil, except that a broken invariant (an InvariantError from the condition, e.g. through
+ * MetadataHistory.observe) fails at once instead of counting as "not yet".
+ */
+export async function untilUnbroken(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, pollMs: number): Promise<void> {
+  let broken: InvariantError | undefined;
+  await waitUntil(what, async () => {
+    try {
+      return await condition();
+    } catch (error) {
+      if (!(error instanceof InvariantError)) throw error;
+      broken = error;
+      return true;
+    }
+  }, timeoutMs, pollMs);
+  if (broken) throw broken;
+}
+
+/** The active controller's image (a linearizable read), checked against `history`. */
+export async function observedImage(c: { call(method: 'describeCluster', request: object): Promise<DescribeCluster> }, history: MetadataHistory): Promise<DescribeCluster> {
+  const d = await c.call('describeCluster', {});
+  if (d.error?.code) throw new Error(`describeCluster: ${d.error.code}: ${d.error.message}`);
+  history.observe(d);
+  return d;
 }

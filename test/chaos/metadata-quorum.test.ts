@@ -20,10 +20,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { chaosSupport } from '../../src/chaos/index.js';
 import type { ResponseOf } from '../../src/metadata/controller-service.js';
-import { waitUntil } from '../support/wait.js';
 import { imageAt, lastIndex, readStoredLog, snapshotIndex } from './durable-images.js';
 import { FlotillaCluster } from './flotilla-cluster.js';
-import { InvariantError, MetadataHistory, summarize, type DescribeCluster } from './metadata-history.js';
+import { MetadataHistory, observedImage, summarize, untilUnbroken, type DescribeCluster } from './metadata-history.js';
 
 const support = chaosSupport();
 const skip = support.ok ? false : support.reason;
@@ -71,28 +70,10 @@ function scenario(name: string, body: (c: FlotillaCluster) => Promise<void>): vo
   });
 }
 
-/** waitUntil, except that a broken invariant fails at once instead of counting as "not yet". */
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = DEADLINE_MS): Promise<void> {
-  let broken: InvariantError | undefined;
-  await waitUntil(what, async () => {
-    try {
-      return await condition();
-    } catch (error) {
-      if (!(error instanceof InvariantError)) throw error;
-      broken = error;
-      return true;
-    }
-  }, timeoutMs, POLL_MS);
-  if (broken) throw broken;
-}
+/** untilUnbroken with this file's deadline and poll. */
+const until = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = DEADLINE_MS): Promise<void> => untilUnbroken(what, condition, timeoutMs, POLL_MS);
 
-/** The active controller's image (a linearizable read), checked against the history. */
-async function describe(c: FlotillaCluster): Promise<DescribeCluster> {
-  const d = await c.call('describeCluster', {});
-  if (d.error?.code) throw new Error(`describeCluster: ${d.error.code}: ${d.error.message}`);
-  history.observe(d);
-  return d;
-}
+const describe = (c: FlotillaCluster): Promise<DescribeCluster> => observedImage(c, history);
 
 function unfenced(d: DescribeCluster): number[] {
   return (d.brokers ?? []).filter((b) => !b.fenced).map((b) => b.id ?? 0).sort((a, b) => a - b);
