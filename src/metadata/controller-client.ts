@@ -3,7 +3,11 @@
 // registration and heartbeats, the admin commands for everything else.
 //
 // Only answers that cannot have changed anything are retried (NOT_CONTROLLER, unreachable). An
-// answer with any other error is returned to the caller, who knows whether a retry is safe.
+// answer with any other error is returned to the caller, who knows whether a retry is safe. An
+// attempt that timed out may have been applied: it is retried only for methods where applying
+// twice answers the same (heartbeats, reads, id blocks, ISR changes, which their callers settle);
+// a create or delete fails instead with REQUEST_TIMED_OUT, rather than a retry answering
+// TOPIC_ALREADY_EXISTS or UNKNOWN_TOPIC_OR_PARTITION for the caller's own first attempt.
 import * as grpc from '@grpc/grpc-js';
 import { ControllerGrpcClient, type ControllerMethod, type RequestOf, type ResponseOf, type controllerpb } from './controller-service.js';
 
@@ -27,6 +31,8 @@ export interface ControllerClientOptions {
 }
 
 const ATTEMPTS_MAX = 100;
+/** Methods an attempt of which may be repeated after it timed out (see the header). */
+const RETRY_AFTER_TIMEOUT: ReadonlySet<ControllerMethod> = new Set(['registerBroker', 'brokerHeartbeat', 'alterConfigs', 'alterPartition', 'allocateProducerIds', 'describeCluster', 'describeQuorum']);
 /** A DescribeCluster of a large image (every partition of every topic). */
 const REPLY_BYTES_MAX = 256 * 1024 * 1024;
 const RECONNECT_BACKOFF_MS_MIN = 100;
@@ -71,6 +77,9 @@ export class ControllerClient {
         response = await this.callOne(target, method, request, Math.min(this.attemptTimeoutMs, giveUpAt - Date.now()));
       } catch (error) {
         last = `controller ${target}: ${(error as grpc.ServiceError).details ?? String(error)}`;
+        if ((error as grpc.ServiceError).code === grpc.status.DEADLINE_EXCEEDED && !RETRY_AFTER_TIMEOUT.has(method)) {
+          throw new ControllerUnavailableError('REQUEST_TIMED_OUT', `${method} timed out at ${last}; it may have been applied`);
+        }
         this.leader = undefined;
         await backoff(attempt);
         continue;
