@@ -1,23 +1,14 @@
 // The bench client's view of a cluster: metadata (who leads what, at which address), topic
-// creation, one connection per broker per purpose, and the Produce and Fetch request bodies.
-//
-// Only non-flexible API versions are used (Produce v8, Fetch v11, Metadata v8, CreateTopics v4), so
-// every request has header v1 and every response header v0: fewer moving parts, the same bytes
-// on the broker's hot path (records are the same RecordBatch v2 bytes in every version).
+// creation, and one connection per broker per purpose. The wire and the request helpers are the
+// tests' own (test/support/kafka-wire.ts, kafka-requests.ts): non-flexible versions only, prebuilt
+// Produce and Fetch bodies sent as they are.
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { decodeCreateTopicsResponse, encodeCreateTopicsRequest } from '../../src/protocol/apis/create-topics.js';
-import { decodeFetchResponse, encodeFetchRequest, type FetchResponse } from '../../src/protocol/apis/fetch.js';
-import { decodeMetadataResponse, encodeMetadataRequest, type MetadataResponse } from '../../src/protocol/apis/metadata.js';
-import { decodeProduceResponse, encodeProduceRequest, type ProduceResponse } from '../../src/protocol/apis/produce.js';
-import type { Reader } from '../../src/protocol/reader.js';
-import { Writer } from '../../src/protocol/writer.js';
-import { KafkaWire } from './wire.js';
+import type { MetadataResponse } from '../../src/protocol/apis/metadata.js';
+import { fetchBody, requestCreateTopics, requestFetch, requestMetadata } from '../../test/support/kafka-requests.js';
+import { KafkaConnection, withConnection } from '../../test/support/kafka-wire.js';
 
-export const PRODUCE_VERSION = 8;
-export const FETCH_VERSION = 11;
-const METADATA_VERSION = 8;
-const CREATE_TOPICS_VERSION = 4;
+/** The client id of every bench connection. */
+export const CLIENT_ID = 'flotilla-bench';
 const ADMIN_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
@@ -45,22 +36,10 @@ export interface TopicLayout {
 export async function fetchMetadata(bootstrap: readonly string[], topics: readonly string[]): Promise<MetadataResponse> {
   let last: unknown;
   for (const address of bootstrap) {
-    let wire: KafkaWire | undefined;
     try {
-      wire = await KafkaWire.connect(address);
-      const r = await wire.request(API_KEYS.Metadata, METADATA_VERSION, (w) =>
-        encodeMetadataRequest(w, METADATA_VERSION, {
-          topics: topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })),
-          allowAutoTopicCreation: false,
-          includeClusterAuthorizedOperations: false,
-          includeTopicAuthorizedOperations: false,
-        }),
-      );
-      return decodeMetadataResponse(r, METADATA_VERSION);
+      return await withConnection(address, (conn) => requestMetadata(conn, topics), { clientId: CLIENT_ID });
     } catch (error) {
       last = error;
-    } finally {
-      wire?.close();
     }
   }
   throw new Error(`no broker of ${bootstrap.join(',')} answered Metadata: ${String(last)}`);
@@ -88,20 +67,13 @@ export async function createTopic(bootstrap: readonly string[], topic: string, p
     partitionIndex: i,
     brokerIds: Array.from({ length: replicationFactor }, (_, k) => brokerIds[(i + k) % brokerIds.length]!),
   }));
-  const wire = await KafkaWire.connect(bootstrap[0]!);
-  try {
-    const r = await wire.request(API_KEYS.CreateTopics, CREATE_TOPICS_VERSION, (w) =>
-      encodeCreateTopicsRequest(w, CREATE_TOPICS_VERSION, {
-        topics: [{ name: topic, numPartitions: -1, replicationFactor: -1, assignments, configs: [] }],
-        timeoutMs: ADMIN_TIMEOUT_MS,
-        validateOnly: false,
-      }),
-    );
-    const result = decodeCreateTopicsResponse(r, CREATE_TOPICS_VERSION).topics[0];
-    if (result === undefined || result.errorCode !== 0) throw new Error(`CreateTopics ${topic}: ${errorName(result?.errorCode ?? -1)} ${result?.errorMessage ?? ''}`);
-  } finally {
-    wire.close();
-  }
+  const request = {
+    topics: [{ name: topic, numPartitions: -1, replicationFactor: -1, assignments, configs: [] }],
+    timeoutMs: ADMIN_TIMEOUT_MS,
+    validateOnly: false,
+  };
+  const result = (await withConnection(bootstrap[0]!, (conn) => requestCreateTopics(conn, request), { clientId: CLIENT_ID })).topics[0];
+  if (result === undefined || result.errorCode !== 0) throw new Error(`CreateTopics ${topic}: ${errorName(result?.errorCode ?? -1)} ${result?.errorMessage ?? ''}`);
   const ready = (l: TopicLayout) => l.partitions.length === partitions && l.partitions.every((p) => p.isr.length === replicationFactor);
   const layout = await waitForLayout(bootstrap, topic, ready);
   // Every broker applies the new image on its own; a leader that has not yet answers
@@ -119,17 +91,17 @@ export async function createTopic(bootstrap: readonly string[], topic: string, p
 export async function waitForLeaders(layout: TopicLayout, timeoutMs = ADMIN_TIMEOUT_MS): Promise<void> {
   const giveUpAt = performance.now() + timeoutMs;
   for (const [leader, partitions] of byLeader(layout)) {
-    const wire = await KafkaWire.connect(leaderAddress(layout, leader));
+    const conn = await connectTo(leaderAddress(layout, leader));
     try {
+      const body = fetchBody(layout.topic, partitions.map((partition) => ({ partition, offset: 0 })), { maxWaitMs: 0, minBytes: 1, partitionMaxBytes: 1024 });
       for (let last = ''; ; await sleep(POLL_MS)) {
         if (performance.now() > giveUpAt) throw new Error(`broker ${leader} does not serve ${layout.topic} within ${timeoutMs} ms (${last})`);
-        const body = fetchBody(layout.topic, partitions.map((partition) => ({ partition, offset: 0 })), 0, 1, 1024);
-        const errors = decodeFetch(await wire.send(API_KEYS.Fetch, FETCH_VERSION, body)).responses.flatMap((t) => t.partitions.filter((p) => p.errorCode !== 0));
+        const errors = (await requestFetch(conn, body)).responses.flatMap((t) => t.partitions.filter((p) => p.errorCode !== 0));
         if (errors.length === 0) break;
         last = errors.map((p) => `${p.partitionIndex}: ${errorName(p.errorCode)}`).join(', ');
       }
     } finally {
-      wire.close();
+      conn.close();
     }
   }
 }
@@ -166,50 +138,13 @@ export function byLeader(layout: TopicLayout): Map<number, number[]> {
   return out;
 }
 
+/** A bench connection to `address` allowing `inFlightMax` requests at once (the default: IN_FLIGHT_MAX). */
+export const connectTo = (address: string, inFlightMax?: number): Promise<KafkaConnection> => KafkaConnection.connect(address, { clientId: CLIENT_ID, inFlightMax });
+
 export function leaderAddress(layout: TopicLayout, leader: number): string {
   const address = layout.brokers.get(leader);
   if (address === undefined) throw new Error(`broker ${leader} is not in the metadata`);
   return address;
 }
-
-/** A Produce v8 body: one topic, one RecordBatch (or several, concatenated) per partition. */
-export function produceBody(topic: string, acks: number, timeoutMs: number, batches: ReadonlyMap<number, Buffer>): Buffer {
-  const w = new Writer();
-  encodeProduceRequest(w, PRODUCE_VERSION, {
-    transactionalId: null,
-    acks,
-    timeoutMs,
-    topicData: [{ name: topic, partitionData: [...batches].map(([index, records]) => ({ index, records })) }],
-  });
-  return Buffer.from(w.written);
-}
-
-export const decodeProduce = (r: Reader): ProduceResponse => decodeProduceResponse(r, PRODUCE_VERSION);
-
-export interface FetchPosition {
-  readonly partition: number;
-  readonly offset: number;
-}
-
-/** A consumer's Fetch v11 body (replica id -1, read uncommitted, no session, no leader epoch). */
-export function fetchBody(topic: string, positions: readonly FetchPosition[], maxWaitMs: number, minBytes: number, partitionMaxBytes: number): Buffer {
-  const w = new Writer();
-  encodeFetchRequest(w, FETCH_VERSION, {
-    clusterId: null,
-    replicaId: -1,
-    maxWaitMs,
-    minBytes,
-    maxBytes: partitionMaxBytes * positions.length,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: positions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes })) }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  return Buffer.from(w.written);
-}
-
-export const decodeFetch = (r: Reader): FetchResponse => decodeFetchResponse(r, FETCH_VERSION);
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

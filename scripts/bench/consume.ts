@@ -5,11 +5,11 @@
 // fetch per partition outstanding: the next offset is known only from the answer). The client
 // walks batch headers to count records and find the next offset; it does not check CRCs or
 // decode records (a Java consumer checks CRCs by default; this is the broker's side of the cost).
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { byLeader, decodeFetch, errorName, FETCH_VERSION, fetchBody, leaderAddress, type TopicLayout } from './client.js';
+import { fetchBody, requestFetch } from '../../test/support/kafka-requests.js';
+import type { KafkaConnection } from '../../test/support/kafka-wire.js';
+import { byLeader, connectTo, errorName, leaderAddress, type TopicLayout } from './client.js';
 import { walkBatches } from './records.js';
 import { brokerCpuMsPerMB, cpuMeter, round1, round3, type CpuReport } from './stats.js';
-import { KafkaWire } from './wire.js';
 
 export interface ConsumeOptions {
   readonly layout: TopicLayout;
@@ -46,9 +46,9 @@ interface Totals {
 
 export async function runConsume(o: ConsumeOptions): Promise<ConsumeResult> {
   const leaders = byLeader(o.layout);
-  const wires = new Map<number, KafkaWire>();
+  const wires = new Map<number, KafkaConnection>();
   try {
-    for (const leader of leaders.keys()) wires.set(leader, await KafkaWire.connect(leaderAddress(o.layout, leader)));
+    for (const leader of leaders.keys()) wires.set(leader, await connectTo(leaderAddress(o.layout, leader)));
     const totals: Totals = { records: 0, batchBytes: 0, fetches: 0, complete: true };
     const stopCpu = cpuMeter(o.brokerPids);
     const started = performance.now();
@@ -74,7 +74,7 @@ export async function runConsume(o: ConsumeOptions): Promise<ConsumeResult> {
   }
 }
 
-async function readPartition(wire: KafkaWire, topic: string, partition: number, partitionMaxBytes: number, giveUpAt: number, totals: Totals): Promise<void> {
+async function readPartition(wire: KafkaConnection, topic: string, partition: number, partitionMaxBytes: number, giveUpAt: number, totals: Totals): Promise<void> {
   let offset = 0;
   let endOffset = Infinity;
   while (offset < endOffset) {
@@ -82,8 +82,8 @@ async function readPartition(wire: KafkaWire, topic: string, partition: number, 
       totals.complete = false;
       return;
     }
-    const body = fetchBody(topic, [{ partition, offset }], 0, 1, partitionMaxBytes);
-    const response = decodeFetch(await wire.send(API_KEYS.Fetch, FETCH_VERSION, body));
+    const body = fetchBody(topic, [{ partition, offset }], { maxWaitMs: 0, minBytes: 1, partitionMaxBytes });
+    const response = await requestFetch(wire, body);
     totals.fetches++;
     const p = response.responses[0]?.partitions[0];
     if (response.errorCode !== 0 || p === undefined || p.errorCode !== 0) {

@@ -9,11 +9,11 @@
 // election as well; each round says whom it killed and whether that was the controller.
 import type { LocalCluster } from '../../src/server/local-cluster.js';
 import { nodeId } from '../../src/raft/core/types.js';
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { decodeProduce, errorName, fetchMetadata, layoutOf, PRODUCE_VERSION, produceBody, sleep, waitForLayout, type TopicLayout } from './client.js';
+import { produceBody, requestProduce } from '../../test/support/kafka-requests.js';
+import { KafkaWireError, type KafkaConnection } from '../../test/support/kafka-wire.js';
+import { connectTo, errorName, fetchMetadata, layoutOf, sleep, waitForLayout, type TopicLayout } from './client.js';
 import { buildBatch } from './records.js';
 import { median, round1 } from './stats.js';
-import { ConnectionError, KafkaWire } from './wire.js';
 
 export interface FailoverOptions {
   readonly cluster: LocalCluster;
@@ -84,7 +84,7 @@ interface Ack {
 
 class OneAtATimeProducer {
   private stopped = false;
-  private wire: KafkaWire | undefined;
+  private wire: KafkaConnection | undefined;
   private leader = -1;
   private acks: Ack[] = [];
   private killedAt = Infinity;
@@ -108,7 +108,7 @@ class OneAtATimeProducer {
         await this.produceOne();
       } catch (error) {
         if (this.stopped) return;
-        this.noteError(error instanceof ConnectionError ? 'CONNECTION' : error instanceof Error ? error.message : String(error));
+        this.noteError(error instanceof KafkaWireError ? 'CONNECTION' : error instanceof Error ? error.message : String(error));
         this.wire?.close();
         this.wire = undefined;
         await sleep(this.o.retryBackoffMs);
@@ -121,7 +121,7 @@ class OneAtATimeProducer {
     const wire = this.wire!;
     const body = produceBody(this.o.topic, -1, this.o.requestTimeoutMs, new Map([[this.partition, buildBatch([Buffer.alloc(100, 0x61)], Date.now())]]));
     const sentMs = performance.now();
-    const response = decodeProduce(await wire.send(API_KEYS.Produce, PRODUCE_VERSION, body));
+    const response = await requestProduce(wire, body);
     const ackedMs = performance.now();
     const code = response.responses[0]?.partitionResponses[0]?.errorCode ?? -1;
     if (code !== 0) throw new Error(errorName(code));
@@ -135,7 +135,7 @@ class OneAtATimeProducer {
     const p = layout?.partitions.find((x) => x.partition === this.partition);
     const address = p === undefined ? undefined : layout!.brokers.get(p.leader);
     if (p === undefined || address === undefined) throw new Error('LEADER_NOT_AVAILABLE');
-    this.wire = await KafkaWire.connect(address);
+    this.wire = await connectTo(address);
     this.leader = p.leader;
   }
 

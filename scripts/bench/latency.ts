@@ -9,11 +9,11 @@
 // sends them per leader (one batch per partition) unless `inFlight` requests are already
 // outstanding on that leader's connection, in which case they wait, stamped, for the next answer.
 // A slow cluster thus shows as latency; a slow client as an achieved rate below the target.
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { byLeader, decodeFetch, decodeProduce, errorName, FETCH_VERSION, fetchBody, leaderAddress, PRODUCE_VERSION, produceBody, type TopicLayout } from './client.js';
+import { fetchBody, produceBody, requestFetch, requestProduce } from '../../test/support/kafka-requests.js';
+import { KafkaWireError, type KafkaConnection } from '../../test/support/kafka-wire.js';
+import { byLeader, connectTo, errorName, leaderAddress, type TopicLayout } from './client.js';
 import { buildBatch, recordsPerBatch, STAMP_BYTES, walkBatches } from './records.js';
 import { cpuMeter, Samples, summarize, type CpuReport, type LatencySummary } from './stats.js';
-import { ConnectionError, KafkaWire } from './wire.js';
 
 export interface LatencyOptions {
   readonly layout: TopicLayout;
@@ -56,12 +56,12 @@ const FETCH_ERROR_BACKOFF_MS = 20;
 
 export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
   const leaders = byLeader(o.layout);
-  const producers = new Map<number, KafkaWire>();
-  const consumers = new Map<number, KafkaWire>();
+  const producers = new Map<number, KafkaConnection>();
+  const consumers = new Map<number, KafkaConnection>();
   try {
     for (const leader of leaders.keys()) {
-      producers.set(leader, await KafkaWire.connect(leaderAddress(o.layout, leader)));
-      consumers.set(leader, await KafkaWire.connect(leaderAddress(o.layout, leader)));
+      producers.set(leader, await connectTo(leaderAddress(o.layout, leader), o.inFlightPerConnection));
+      consumers.set(leader, await connectTo(leaderAddress(o.layout, leader)));
     }
     const t0 = performance.now();
     const window = { startMs: t0 + o.warmupSeconds * 1000, endMs: t0 + (o.warmupSeconds + o.seconds) * 1000 };
@@ -121,7 +121,7 @@ class Producer {
   constructor(
     private readonly o: LatencyOptions,
     private readonly leaders: ReadonlyMap<number, readonly number[]>,
-    private readonly wires: ReadonlyMap<number, KafkaWire>,
+    private readonly wires: ReadonlyMap<number, KafkaConnection>,
     private readonly window: { startMs: number; endMs: number },
   ) {
     this.partitions = o.layout.partitions.map((p) => p.partition);
@@ -154,13 +154,12 @@ class Producer {
     if (batches.size === 0) return;
     const body = produceBody(this.o.layout.topic, this.o.acks, this.o.timeoutMs, batches);
     const sentMs = performance.now();
-    const done = wire
-      .send(API_KEYS.Produce, PRODUCE_VERSION, body)
-      .then((r) => {
+    const done = requestProduce(wire, body)
+      .then((response) => {
         const ackedMs = performance.now();
         const inWindow = ackedMs >= this.window.startMs && ackedMs <= this.window.endMs;
         if (inWindow) this.ackLatency.add(ackedMs - sentMs);
-        for (const p of decodeProduce(r).responses.flatMap((t) => t.partitionResponses)) {
+        for (const p of response.responses.flatMap((t) => t.partitionResponses)) {
           if (p.errorCode !== 0) {
             this.errors[errorName(p.errorCode)] = (this.errors[errorName(p.errorCode)] ?? 0) + 1;
             continue;
@@ -172,7 +171,7 @@ class Producer {
       })
       .catch((error: unknown) => {
         // Counted, not thrown: the figure then says how many records were lost to the error.
-        const name = error instanceof ConnectionError ? 'CONNECTION' : String(error);
+        const name = error instanceof KafkaWireError ? 'CONNECTION' : String(error);
         this.errors[name] = (this.errors[name] ?? 0) + 1;
       })
       .finally(() => this.outstanding.delete(done));
@@ -207,7 +206,7 @@ class Consumer {
     this.stopped = true;
   }
 
-  async run(wire: KafkaWire, partitions: readonly number[]): Promise<void> {
+  async run(wire: KafkaConnection, partitions: readonly number[]): Promise<void> {
     const offsets = new Map(partitions.map((p) => [p, 0]));
     const onValue = (receivedMs: number) => (value: Buffer) => {
       this.received++;
@@ -215,12 +214,12 @@ class Consumer {
       if (stamp >= this.window.startMs && stamp <= this.window.endMs) this.samples.add(receivedMs - stamp);
     };
     while (!this.stopped) {
-      const body = fetchBody(this.o.layout.topic, [...offsets].map(([partition, offset]) => ({ partition, offset })), this.o.fetchMaxWaitMs, 1, FETCH_PARTITION_BYTES_MAX);
+      const body = fetchBody(this.o.layout.topic, [...offsets].map(([partition, offset]) => ({ partition, offset })), { maxWaitMs: this.o.fetchMaxWaitMs, minBytes: 1, partitionMaxBytes: FETCH_PARTITION_BYTES_MAX });
       let response;
       try {
-        response = decodeFetch(await wire.send(API_KEYS.Fetch, FETCH_VERSION, body));
+        response = await requestFetch(wire, body);
       } catch (error) {
-        if (this.stopped && error instanceof ConnectionError) return;
+        if (this.stopped && error instanceof KafkaWireError) return;
         throw error;
       }
       const receivedMs = performance.now();

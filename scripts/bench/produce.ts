@@ -7,11 +7,11 @@
 // broker's. Records count when acknowledged (error NONE) inside the measuring window, after a
 // warm-up; requests in flight at the end are drained and not counted.
 import { randomBytes } from 'node:crypto';
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { byLeader, decodeProduce, errorName, leaderAddress, PRODUCE_VERSION, produceBody, sleep, type TopicLayout } from './client.js';
+import { produceBody, requestProduce } from '../../test/support/kafka-requests.js';
+import type { KafkaConnection } from '../../test/support/kafka-wire.js';
+import { byLeader, connectTo, errorName, leaderAddress, sleep, type TopicLayout } from './client.js';
 import { buildBatch, recordsPerBatch } from './records.js';
 import { brokerCpuMsPerMB, cpuMeter, round1, Samples, summarize, type CpuReport, type LatencySummary } from './stats.js';
-import { KafkaWire } from './wire.js';
 
 const ERROR_BACKOFF_MS = 20;
 
@@ -55,12 +55,12 @@ export async function runProduce(o: ProduceOptions): Promise<ProduceResult> {
   const values = Array.from({ length: perBatch }, () => randomBytes(o.valueBytes));
   const batch = buildBatch(values, Date.now());
   const leaders = byLeader(o.layout);
-  const wires: KafkaWire[] = [];
+  const wires: KafkaConnection[] = [];
   const counters = { records: 0, requests: 0, wireBytes: 0, errors: {} as Record<string, number> };
   const latency = new Samples();
   try {
     for (const leader of leaders.keys()) {
-      for (let c = 0; c < o.connectionsPerLeader; c++) wires.push(await KafkaWire.connect(leaderAddress(o.layout, leader)));
+      for (let c = 0; c < o.connectionsPerLeader; c++) wires.push(await connectTo(leaderAddress(o.layout, leader), o.inFlightPerConnection));
     }
     const t0 = performance.now();
     const window = { startMs: t0 + o.warmupSeconds * 1000, endMs: t0 + (o.warmupSeconds + o.seconds) * 1000 };
@@ -109,10 +109,10 @@ interface Counters {
   errors: Record<string, number>;
 }
 
-async function lane(wire: KafkaWire, body: Buffer, window: { startMs: number; endMs: number }, perBatch: number, counters: Counters, latency: Samples, leader: number): Promise<void> {
+async function lane(wire: KafkaConnection, body: Buffer, window: { startMs: number; endMs: number }, perBatch: number, counters: Counters, latency: Samples, leader: number): Promise<void> {
   while (performance.now() < window.endMs) {
     const sentMs = performance.now();
-    const response = decodeProduce(await wire.send(API_KEYS.Produce, PRODUCE_VERSION, body));
+    const response = await requestProduce(wire, body);
     const ackedMs = performance.now();
     if (ackedMs < window.startMs || ackedMs > window.endMs) {
       if (response.responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== 0))) await sleep(ERROR_BACKOFF_MS);

@@ -10,13 +10,13 @@ import type { RequestContext } from '../../src/broker/kafka/context.js';
 import { KAFKA_ERRORS } from '../../src/metadata/errors.js';
 import { EMPTY_IMAGE, type BrokerRegistration, type MetadataImage, type TopicImage } from '../../src/metadata/image.js';
 import { brokerEpoch, brokerId, incarnationId, leaderEpoch, partitionEpoch, partitionIndex, topicId, NO_LEADER } from '../../src/metadata/types.js';
-import { SUPPORTED_APIS } from '../../src/protocol/api-keys.js';
-import { decodeApiVersionsResponse } from '../../src/protocol/apis/api-versions.js';
-import { decodeMetadataResponse, ZERO_UUID } from '../../src/protocol/apis/metadata.js';
+import { API_KEYS, SUPPORTED_APIS } from '../../src/protocol/api-keys.js';
+import { decodeApiVersionsResponse, encodeApiVersionsRequest } from '../../src/protocol/apis/api-versions.js';
+import { decodeMetadataResponse, encodeMetadataRequest, ZERO_UUID, type MetadataRequest } from '../../src/protocol/apis/metadata.js';
 import { readResponseHeader } from '../../src/protocol/header.js';
 import { Reader } from '../../src/protocol/reader.js';
 import { silentLogger } from '../../src/util/log.js';
-import { apiVersionsFrame, metadataFrame, requestFrame, TestClient } from './kafka-client.js';
+import { FrameClient, requestFrame } from '../support/kafka-wire.js';
 
 const ALL_TOPICS = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
 const broker = (image: MetadataImage = EMPTY_IMAGE) => ({ clusterId: 'test-cluster', image: () => image, controllerId: () => 1 });
@@ -25,19 +25,23 @@ async function listen(options: { handler?: RequestHandler; frameBytesMax?: numbe
   return KafkaListener.start({ listener: { name: 'PLAINTEXT', host: '127.0.0.1', port: 0 }, broker: broker(options.image), log: silentLogger, ...options });
 }
 
+const apiVersionsFrame = (version: number, correlationId: number) =>
+  requestFrame(API_KEYS.ApiVersions, version, correlationId, (w) => encodeApiVersionsRequest(w, version, { clientSoftwareName: 'test', clientSoftwareVersion: '0' }));
+const metadataFrame = (version: number, correlationId: number, request: MetadataRequest) =>
+  requestFrame(API_KEYS.Metadata, version, correlationId, (w) => encodeMetadataRequest(w, version, request));
 const correlationOf = (frame: Buffer) => frame.readInt32BE(0);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Kafka listener', () => {
   const listeners: KafkaListener[] = [];
-  const clients: TestClient[] = [];
+  const clients: FrameClient[] = [];
   const start = async (options: Parameters<typeof listen>[0] = {}) => {
     const l = await listen(options);
     listeners.push(l);
     return l;
   };
   const client = async (l: KafkaListener) => {
-    const c = await TestClient.connect(l.port);
+    const c = await FrameClient.connect({ host: '127.0.0.1', port: l.port });
     clients.push(c);
     return c;
   };
@@ -146,7 +150,7 @@ describe('Kafka listener', () => {
   it('closes a connection asking for an API it does not serve (Produce)', async () => {
     const l = await start();
     const c = await client(l);
-    c.send(requestFrame(0, 9, 1, (w) => void w.int16(1)));
+    c.send(requestFrame(0, 9, 1, (w) => void w.int16(1), 1));
     await c.closed;
     const other = await client(l);
     other.send(apiVersionsFrame(3, 1));

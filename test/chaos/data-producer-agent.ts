@@ -25,11 +25,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { errorNameForCode } from '../../src/metadata/errors.js';
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { decodeInitProducerIdResponse, encodeInitProducerIdRequest } from '../../src/protocol/apis/init-producer-id.js';
-import { decodeProduceResponse, encodeProduceRequest } from '../../src/protocol/apis/produce.js';
 import { encodeBatch } from '../../src/broker/log/records.js';
-import { exitAfterOutput, findLeader, KafkaConnection, KafkaRequestError, label, parseBootstrap, type BrokerAddress, type PartitionLeader } from './data-kafka-client.js';
+import { produceBody, requestInitProducerId, requestProduce } from '../support/kafka-requests.js';
+import { KafkaConnection, KafkaWireError, label, parseBootstrap, withConnection, type BrokerAddress } from '../support/kafka-wire.js';
+import { CLIENT_ID, exitAfterOutput, findLeader, type PartitionLeader } from './data-kafka-client.js';
 
 export interface ProducerOptions {
   /** Produce requests in flight at once (1..5: the broker deduplicates over the last 5 batches). */
@@ -48,8 +47,6 @@ export interface ProducerOptions {
   readonly opsMax: number;
 }
 
-const PRODUCE_VERSION = 8;
-const INIT_PRODUCER_ID_VERSION = 1;
 const RETRY_BACKOFF_MS = 100;
 const CONNECT_TIMEOUT_MS = 2_000;
 const METADATA_TIMEOUT_MS = 2_000;
@@ -178,7 +175,7 @@ class Producer {
 
   /** A connection to the leader the freshest metadata names; undefined (after a backoff) if none. */
   private async leaderConnection(): Promise<KafkaConnection | undefined> {
-    if (this.conn !== undefined && !this.conn.closed) return this.conn;
+    if (this.conn !== undefined && this.conn.isOpen) return this.conn;
     this.conn = undefined;
     const found = await findLeader(this.brokers, this.topic, this.partition, METADATA_TIMEOUT_MS);
     // Never back to an older epoch than one seen (a cut-off broker still names itself leader).
@@ -192,10 +189,10 @@ class Producer {
     this.leader = found;
     this.newestEpoch = found.leaderEpoch;
     try {
-      this.conn = await KafkaConnection.connect(found.address, CONNECT_TIMEOUT_MS);
+      this.conn = await KafkaConnection.connect(found.address, { connectTimeoutMs: CONNECT_TIMEOUT_MS, clientId: CLIENT_ID });
       return this.conn;
     } catch (error) {
-      if (!(error instanceof KafkaRequestError)) throw error;
+      if (!(error instanceof KafkaWireError)) throw error;
       await delay(RETRY_BACKOFF_MS);
       return undefined;
     }
@@ -206,21 +203,18 @@ class Producer {
     op.sentOn = conn;
     const node = this.leader?.leaderId ?? -1;
     const epoch = this.leader?.leaderEpoch ?? -1;
-    const request = {
-      transactionalId: null, acks: -1, timeoutMs: this.options.produceTimeoutMs,
-      topicData: [{ name: this.topic, partitionData: [{ index: this.partition, records: op.batch }] }],
-    };
-    op.result = conn.request(API_KEYS.Produce, PRODUCE_VERSION, (w) => encodeProduceRequest(w, PRODUCE_VERSION, request), this.options.produceTimeoutMs + REQUEST_SLACK_MS).then(
-      (r): Attempt => {
-        const p = decodeProduceResponse(r, PRODUCE_VERSION).responses[0]?.partitionResponses[0];
+    const body = produceBody(this.topic, -1, this.options.produceTimeoutMs, new Map([[this.partition, op.batch]]));
+    op.result = requestProduce(conn, body, this.options.produceTimeoutMs + REQUEST_SLACK_MS).then(
+      (response): Attempt => {
+        const p = response.responses[0]?.partitionResponses[0];
         if (p === undefined) return { kind: 'error', error: 'a produce response without the partition', maybeAppended: true, node };
         if (p.errorCode === 0) return { kind: 'ok', offset: p.baseOffset, node, epoch };
         const error = errorNameForCode(p.errorCode);
         return { kind: 'error', error: p.errorMessage ? `${error}: ${p.errorMessage}` : error, maybeAppended: !NOT_APPENDED.has(error), node };
       },
       (error: unknown): Attempt => {
-        if (!(error instanceof KafkaRequestError)) throw error;
-        return { kind: 'error', error: `${error.kind}: ${error.message}`, maybeAppended: error.sent, node };
+        if (!(error instanceof KafkaWireError)) throw error;
+        return { kind: 'error', error: `${error.code}: ${error.message}`, maybeAppended: error.sent, node };
       },
     );
   }
@@ -269,23 +263,17 @@ class Producer {
     for (let i = 0; Date.now() < giveUpAt; i++) {
       const broker = this.brokers[i % this.brokers.length]!;
       try {
-        const conn = await KafkaConnection.connect(broker, CONNECT_TIMEOUT_MS);
-        try {
-          const r = await conn.request(API_KEYS.InitProducerId, INIT_PRODUCER_ID_VERSION, (w) => encodeInitProducerIdRequest(w, INIT_PRODUCER_ID_VERSION, {
-            transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1,
-          }), METADATA_TIMEOUT_MS);
-          const answer = decodeInitProducerIdResponse(r, INIT_PRODUCER_ID_VERSION);
-          if (answer.errorCode === 0) {
-            this.session = { producerId: answer.producerId, producerEpoch: answer.producerEpoch, nextSequence: 0 };
-            emit({ type: 'producer', producerId: answer.producerId, producerEpoch: answer.producerEpoch, from: label(broker) });
-            return;
-          }
-          errors.push(`${label(broker)}: ${errorNameForCode(answer.errorCode)}`);
-        } finally {
-          conn.close();
+        const answer = await withConnection(broker, (conn) => requestInitProducerId(conn, {
+          transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1,
+        }, METADATA_TIMEOUT_MS), { connectTimeoutMs: CONNECT_TIMEOUT_MS, clientId: CLIENT_ID });
+        if (answer.errorCode === 0) {
+          this.session = { producerId: answer.producerId, producerEpoch: answer.producerEpoch, nextSequence: 0 };
+          emit({ type: 'producer', producerId: answer.producerId, producerEpoch: answer.producerEpoch, from: label(broker) });
+          return;
         }
+        errors.push(`${label(broker)}: ${errorNameForCode(answer.errorCode)}`);
       } catch (error) {
-        if (!(error instanceof KafkaRequestError)) throw error;
+        if (!(error instanceof KafkaWireError)) throw error;
         errors.push(error.message);
       }
       await delay(RETRY_BACKOFF_MS);

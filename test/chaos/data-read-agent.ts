@@ -15,11 +15,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { checkBatch } from '../../src/broker/log/record-batch.js';
 import { decodeRecords } from '../../src/broker/log/records.js';
 import { errorNameForCode } from '../../src/metadata/errors.js';
-import { API_KEYS } from '../../src/protocol/api-keys.js';
-import { decodeFetchResponse, encodeFetchRequest, fetchRecordsBytes } from '../../src/protocol/apis/fetch.js';
-import { exitAfterOutput, findLeader, KafkaConnection, parseBootstrap, type BrokerAddress, type PartitionLeader } from './data-kafka-client.js';
+import { fetchRecordsBytes } from '../../src/protocol/apis/fetch.js';
+import { fetchBody, requestFetch } from '../support/kafka-requests.js';
+import { KafkaConnection, parseBootstrap, type BrokerAddress } from '../support/kafka-wire.js';
+import { CLIENT_ID, exitAfterOutput, findLeader, type PartitionLeader } from './data-kafka-client.js';
 
-const FETCH_VERSION = 11;
 const FETCH_BYTES_MAX = 4 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
 const METADATA_TIMEOUT_MS = 2_000;
@@ -43,14 +43,10 @@ function emit(line: Record<string, unknown>): void {
 
 /** One fetch at `pos.offset` from `leader`; emits the records and moves `pos` on. */
 async function fetchOnce(leader: PartitionLeader, topic: string, partition: number, pos: Position, hash: ReturnType<typeof createHash>): Promise<void> {
-  const conn = await KafkaConnection.connect(leader.address, METADATA_TIMEOUT_MS);
+  const conn = await KafkaConnection.connect(leader.address, { connectTimeoutMs: METADATA_TIMEOUT_MS, clientId: CLIENT_ID });
   try {
-    const r = await conn.request(API_KEYS.Fetch, FETCH_VERSION, (w) => encodeFetchRequest(w, FETCH_VERSION, {
-      clusterId: null, replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: FETCH_BYTES_MAX, isolationLevel: 0,
-      sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
-      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: leader.leaderEpoch, fetchOffset: pos.offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: FETCH_BYTES_MAX }] }],
-    }), REQUEST_TIMEOUT_MS);
-    const p = decodeFetchResponse(r, FETCH_VERSION).responses[0]?.partitions[0];
+    const body = fetchBody(topic, [{ partition, offset: pos.offset, leaderEpoch: leader.leaderEpoch }], { maxWaitMs: 0, minBytes: 0, partitionMaxBytes: FETCH_BYTES_MAX });
+    const p = (await requestFetch(conn, body, REQUEST_TIMEOUT_MS)).responses[0]?.partitions[0];
     if (p === undefined) throw new Error('a fetch response without the partition');
     if (p.errorCode !== 0) throw new Error(`fetch at ${pos.offset} from node ${leader.leaderId}: ${errorNameForCode(p.errorCode)}`);
     pos.highWatermark = p.highWatermark;

@@ -14,7 +14,7 @@ import {
 import { MalformedRequestError } from '../../src/protocol/errors.js';
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/request.js';
 import { Reader } from '../../src/protocol/reader.js';
-import { requestFrame } from '../broker/kafka-client.js';
+import { requestFrame } from '../support/kafka-wire.js';
 import { arr, assertMalformedAtEveryCut, bool, decodedAll, encoded, hex, i16, i32, i8, tags, uuidHex, vstr } from './wire-hex.js';
 
 const TOPIC_ID = '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';

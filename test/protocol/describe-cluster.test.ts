@@ -11,7 +11,7 @@ import {
 } from '../../src/protocol/apis/describe-cluster.js';
 import { MalformedRequestError } from '../../src/protocol/errors.js';
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/request.js';
-import { requestFrame } from '../broker/kafka-client.js';
+import { requestFrame } from '../support/kafka-wire.js';
 import { arr, assertMalformedAtEveryCut, bool, cstr, decodedAll, encoded, i16, i32, i8, tags } from './wire-hex.js';
 
 const response: DescribeClusterResponse = {

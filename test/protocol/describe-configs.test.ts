@@ -12,7 +12,7 @@ import {
 } from '../../src/protocol/apis/describe-configs.js';
 import { MalformedRequestError } from '../../src/protocol/errors.js';
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/request.js';
-import { requestFrame } from '../broker/kafka-client.js';
+import { requestFrame } from '../support/kafka-wire.js';
 import { arr, assertMalformedAtEveryCut, bool, decodedAll, encoded, i16, i32, i8, tags, vstr } from './wire-hex.js';
 
 const VERSIONS = [0, 1, 2, 3, 4];
