@@ -17,17 +17,17 @@ import { EventQueue } from '../../raft/sim/event-queue.js';
 import { Checker } from '../../raft/sim/invariants.js';
 import { Network } from '../../raft/sim/network.js';
 import { SimViolation } from '../../raft/sim/violation.js';
+import { SimTrace } from '../../support/sim-trace.js';
 import { BROKER_LINK_BASE, Fleet, type SimBroker } from './brokers.js';
 import { MetaChecker } from './checker.js';
 import { SimClient } from './client.js';
 import { ControllerNode, type NodeHooks } from './controller-node.js';
 import { ControllerDriver, type DriverWorld } from './driver.js';
-import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Rpc } from './events.js';
+import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Rpc, metaTraceEvents } from './events.js';
 import { type LivenessView, checkFencingDeadline, unsettled } from './liveness.js';
 import { MetaNemesis } from './nemesis.js';
 import { type MetaParams, type MetaPlantedBug, drawMetaParams } from './params.js';
 import { fenceJob, handleRpc, rebalanceJob } from './requests.js';
-import { MetaTrace } from './trace.js';
 import { MetaViolation, type ViolationName, metaFail } from './violation.js';
 
 export const META_EVENTS_DEFAULT = 6000;
@@ -93,7 +93,7 @@ class MetaSimulation implements DriverWorld {
   private readonly client: SimClient;
   private readonly nemesis: MetaNemesis;
   private readonly queue = new EventQueue<MetaEvent>();
-  private readonly trace: MetaTrace;
+  private readonly trace: SimTrace<MetaEvent>;
   private readonly hooks: NodeHooks;
   private now = 0;
   private eventsRun = 0;
@@ -109,7 +109,7 @@ class MetaSimulation implements DriverWorld {
     this.bugs = new Set(options.bugs ?? []);
     this.controllers = this.buildControllers();
     this.drivers = this.controllers.map((node) => new ControllerDriver(node, this));
-    this.trace = new MetaTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
+    this.trace = new SimTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose, metaTraceEvents);
     this.network = new Network(this.random, this.params.raft, (delayMs, e) => e.kind === 'deliver' && this.schedule(delayMs, e), () => this.now);
     this.fleet = new Fleet(this);
     this.client = new SimClient(this);

@@ -9,16 +9,16 @@
 import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type Message, type NodeId, type PlantedBug, type RaftConfig, defaultRaftConfig, nodeId } from '../../../src/raft/core/types.js';
 import { MemoryRaftStorage, initialState } from '../../../src/raft/storage.js';
+import { SimTrace } from '../../support/sim-trace.js';
 import { Clients } from './clients.js';
 import { EventQueue } from './event-queue.js';
-import { type SimEvent, formatMessage } from './events.js';
+import { type SimEvent, formatMessage, simTraceEvents } from './events.js';
 import { Checker } from './invariants.js';
 import { Liveness } from './liveness.js';
 import { Nemesis } from './nemesis.js';
 import { Network } from './network.js';
 import { type SimParams, drawParams } from './params.js';
 import { type DriverHooks, SimNode } from './sim-node.js';
-import { Trace } from './trace.js';
 import { SimViolation } from './violation.js';
 import type { World } from './world.js';
 
@@ -90,7 +90,7 @@ class Simulation implements World {
   readonly network: Network;
   readonly checker = new Checker();
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly trace: Trace;
+  private readonly trace: SimTrace<SimEvent>;
   private readonly clients: Clients;
   private readonly nemesis: Nemesis;
   private readonly liveness: Liveness;
@@ -104,7 +104,7 @@ class Simulation implements World {
     this.random = new SeededRandom(options.seed);
     this.params = drawParams(this.random);
     this.nodes = this.buildNodes();
-    this.trace = new Trace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
+    this.trace = new SimTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose, simTraceEvents);
     this.network = new Network(this.random, this.params, (delayMs, event) => this.schedule(delayMs, event), () => this.now);
     this.clients = new Clients(this);
     this.nemesis = new Nemesis(this);
