@@ -9,6 +9,7 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import type { ViolationReport } from '../test/support/sim-violation.js';
 
 /** Failures printed with their trace; the rest get one line each, up to FAILURE_LINES_MAX. */
 const FAILURES_DETAILED_MAX = 3;
@@ -22,7 +23,7 @@ export interface SimSpec<Bug extends string> {
 export interface SeedOutcome<Stats> {
   readonly seed: number;
   readonly ok: boolean;
-  readonly violation: { readonly invariant: string; readonly detail: string } | undefined;
+  readonly violation: ViolationReport<string> | undefined;
   readonly lastEvents: readonly string[];
   readonly stats: Stats;
 }

@@ -21,6 +21,7 @@ import { SeededRandom } from '../../../src/raft/core/random.js';
 import { NO_LEADER, partitionIndex, type TopicId } from '../../../src/metadata/types.js';
 import { EventQueue } from '../../raft/sim/event-queue.js';
 import { SimTrace } from '../../support/sim-trace.js';
+import type { ViolationReport } from '../../support/sim-violation.js';
 import { Producer } from './acks.js';
 import { AlterSender } from './alter-sender.js';
 import { SimBroker } from './broker.js';
@@ -73,7 +74,7 @@ export interface ReplStats {
 export interface ReplResult {
   readonly seed: number;
   readonly ok: boolean;
-  readonly violation: { readonly invariant: ReplInvariant; readonly detail: string } | undefined;
+  readonly violation: ViolationReport<ReplInvariant> | undefined;
   readonly lastEvents: readonly string[];
   readonly stats: ReplStats;
   readonly traceHash: number;
@@ -441,7 +442,7 @@ class ReplSimulation implements NemesisWorld {
       fencings: this.nemesis.fencings,
       livenessMs: this.livenessMs,
     };
-    const v = violation === undefined ? undefined : { invariant: violation.invariant, detail: violation.detail };
+    const v = violation?.report;
     return { seed: this.options.seed, ok: v === undefined, violation: v, lastEvents: v === undefined ? [] : this.trace.lastLines(), stats, traceHash: this.trace.hash };
   }
 }

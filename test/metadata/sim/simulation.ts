@@ -18,6 +18,7 @@ import { Checker } from '../../raft/sim/invariants.js';
 import { Network } from '../../raft/sim/network.js';
 import { SimViolation } from '../../raft/sim/violation.js';
 import { SimTrace } from '../../support/sim-trace.js';
+import { type ViolationReport, describeThrown } from '../../support/sim-violation.js';
 import { BROKER_LINK_BASE, Fleet, type SimBroker } from './brokers.js';
 import { MetaChecker } from './checker.js';
 import { SimClient } from './client.js';
@@ -70,7 +71,7 @@ export interface MetaStats {
 export interface MetaResult {
   readonly seed: number;
   readonly ok: boolean;
-  readonly violation: { readonly invariant: ViolationName; readonly detail: string } | undefined;
+  readonly violation: ViolationReport<ViolationName> | undefined;
   readonly lastEvents: readonly string[];
   readonly stats: MetaStats;
   readonly traceHash: number;
@@ -394,7 +395,7 @@ class MetaSimulation implements DriverWorld {
     return {
       seed: this.options.seed,
       ok: violation === undefined,
-      violation: violation === undefined ? undefined : { invariant: violation.invariant, detail: violation.detail },
+      violation: violation?.report,
       lastEvents: violation === undefined ? [] : this.trace.lastLines(),
       stats: this.stats(),
       traceHash: this.trace.hash,
@@ -428,9 +429,5 @@ const linkOf = (endpoint: number): number => (endpoint === CLIENT_ENDPOINT ? CLI
 function toViolation(e: unknown): MetaViolation {
   if (e instanceof MetaViolation) return e;
   if (e instanceof SimViolation) return new MetaViolation(`raft:${e.invariant}`, e.detail);
-  if (e instanceof Error) {
-    const frames = (e.stack ?? '').split('\n').slice(1, 5).map((l) => l.trim()).join(' < ');
-    return new MetaViolation('exception', `${e.name}: ${e.message} at ${frames}`);
-  }
-  return new MetaViolation('exception', String(e));
+  return new MetaViolation('exception', describeThrown(e));
 }

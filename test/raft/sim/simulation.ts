@@ -10,6 +10,7 @@ import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type Message, type NodeId, type PlantedBug, type RaftConfig, defaultRaftConfig, nodeId } from '../../../src/raft/core/types.js';
 import { MemoryRaftStorage, initialState } from '../../../src/raft/storage.js';
 import { SimTrace } from '../../support/sim-trace.js';
+import { type ViolationReport, describeThrown } from '../../support/sim-violation.js';
 import { Clients } from './clients.js';
 import { EventQueue } from './event-queue.js';
 import { type SimEvent, formatMessage, simTraceEvents } from './events.js';
@@ -19,7 +20,7 @@ import { Nemesis } from './nemesis.js';
 import { Network } from './network.js';
 import { type SimParams, drawParams } from './params.js';
 import { type DriverHooks, SimNode } from './sim-node.js';
-import { SimViolation } from './violation.js';
+import { type InvariantName, SimViolation } from './violation.js';
 import type { World } from './world.js';
 
 export const EVENTS_DEFAULT = 16000;
@@ -65,7 +66,7 @@ export interface SimStats {
 export interface SimResult {
   readonly seed: number;
   readonly ok: boolean;
-  readonly violation: { readonly invariant: SimViolation['invariant']; readonly detail: string } | undefined;
+  readonly violation: ViolationReport<InvariantName> | undefined;
   readonly lastEvents: readonly string[];
   readonly stats: SimStats;
   readonly traceHash: number;
@@ -310,7 +311,7 @@ class Simulation implements World {
     return {
       seed: this.options.seed,
       ok: violation === undefined,
-      violation: violation === undefined ? undefined : { invariant: violation.invariant, detail: violation.detail },
+      violation: violation?.report,
       lastEvents: violation === undefined ? [] : this.trace.lastLines(),
       stats: this.stats(),
       traceHash: this.trace.hash,
@@ -340,10 +341,5 @@ class Simulation implements World {
 
 /** Anything thrown that is not an invariant check is the core (or the simulator) failing outright. */
 function toViolation(e: unknown): SimViolation {
-  if (e instanceof SimViolation) return e;
-  if (e instanceof Error) {
-    const frames = (e.stack ?? '').split('\n').slice(1, 5).map((l) => l.trim()).join(' < ');
-    return new SimViolation('core-exception', `${e.name}: ${e.message} at ${frames}`);
-  }
-  return new SimViolation('core-exception', String(e));
+  return e instanceof SimViolation ? e : new SimViolation('core-exception', describeThrown(e));
 }
