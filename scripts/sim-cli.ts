@@ -1,4 +1,4 @@
-// The command line shared by the simulators (`npm run sim`, `npm run sim:metadata`):
+// The command line shared by the simulators (`npm run sim`, `sim:metadata`, `sim:replication`):
 //
 //   --seeds N [--from S]     seeds S..S+N-1 on worker threads (--jobs, default: one per core)
 //   --seed S [--verbose]     one seed, optionally printing every event
@@ -35,7 +35,7 @@ export interface SimulatorCli<Bug extends string, Stats extends object, Result e
   readonly eventsDefault: number;
   readonly secondsMax: number;
   /** Runs one seed on this thread; `verbose` receives every event line. */
-  readonly runOne: (seed: number, spec: SimSpec<Bug>, verbose: ((line: string) => void) | undefined) => Result;
+  readonly runOne: (seed: number, spec: SimSpec<Bug>, verbose: ((line: string) => void) | undefined) => Result | Promise<Result>;
   readonly runSeeds: (seeds: readonly number[], spec: SimSpec<Bug>, jobs: number, secondsMax: number) => Promise<Result[]>;
   readonly replayCommand: (seed: number, spec: SimSpec<Bug>) => string;
   /** The stats averaged over a run of many seeds, in this order. */
@@ -64,7 +64,7 @@ export async function runSimulatorCli<Bug extends string, Stats extends object, 
   const started = performance.now();
   let results: Result[];
   if (args.seed !== undefined) {
-    const result = cli.runOne(args.seed, spec, args.verbose ? (line) => console.log(line) : undefined);
+    const result = await cli.runOne(args.seed, spec, args.verbose ? (line) => console.log(line) : undefined);
     console.log(`seed ${args.seed}: ${JSON.stringify(result.stats)}`);
     results = [result];
   } else {
