@@ -1,15 +1,9 @@
 // What the simulator tests share: ranges of seeds, a failed seed described with its replay command,
 // and the hunt for a planted bug (seeds run in batches until one breaks an invariant the bug should).
 import assert from 'node:assert/strict';
-import type { ViolationReport } from './sim-violation.js';
+import type { SimRunResult } from './sim-run.js';
 
-/** The part of a seed's result the tests read. */
-export interface SeedRun<Name extends string> {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: ViolationReport<Name> | undefined;
-  readonly lastEvents: readonly string[];
-}
+type SeedRun<Name extends string> = SimRunResult<Name, unknown>;
 
 export interface BugHunt<Bug extends string, Name extends string> {
   readonly bug: Bug;

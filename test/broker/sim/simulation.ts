@@ -21,7 +21,7 @@ import { SeededRandom } from '../../../src/raft/core/random.js';
 import { NO_LEADER, partitionIndex, type TopicId } from '../../../src/metadata/types.js';
 import { EventQueue } from '../../raft/sim/event-queue.js';
 import { SimTrace } from '../../support/sim-trace.js';
-import type { ViolationReport } from '../../support/sim-violation.js';
+import type { SimRunOptions, SimRunResult } from '../../support/sim-run.js';
 import { Producer } from './acks.js';
 import { AlterSender } from './alter-sender.js';
 import { SimBroker } from './broker.js';
@@ -49,13 +49,7 @@ const LIVENESS_EVENTS_MAX = 300_000;
 
 type AlterRequest = Parameters<AlterPartitionSender>[0];
 
-export interface ReplOptions {
-  readonly seed: number;
-  readonly events?: number;
-  readonly bugs?: readonly ReplPlantedBug[];
-  readonly verbose?: (line: string) => void;
-  readonly traceLines?: number;
-}
+export type ReplOptions = SimRunOptions<ReplPlantedBug>;
 
 export interface ReplStats {
   readonly events: number;
@@ -71,14 +65,7 @@ export interface ReplStats {
   readonly livenessMs: number;
 }
 
-export interface ReplResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: ViolationReport<ReplInvariant> | undefined;
-  readonly lastEvents: readonly string[];
-  readonly stats: ReplStats;
-  readonly traceHash: number;
-}
+export type ReplResult = SimRunResult<ReplInvariant, ReplStats>;
 
 export async function runReplSimulation(options: ReplOptions): Promise<ReplResult> {
   const dir = await mkdtemp(join(scratchDir(), 'flotilla-replsim-'));

@@ -18,7 +18,8 @@ import { Checker } from '../../raft/sim/invariants.js';
 import { Network } from '../../raft/sim/network.js';
 import { SimViolation } from '../../raft/sim/violation.js';
 import { SimTrace } from '../../support/sim-trace.js';
-import { type ViolationReport, describeThrown } from '../../support/sim-violation.js';
+import type { SimRunOptions, SimRunResult } from '../../support/sim-run.js';
+import { describeThrown } from '../../support/sim-violation.js';
 import { BROKER_LINK_BASE, Fleet, type SimBroker } from './brokers.js';
 import { MetaChecker } from './checker.js';
 import { SimClient } from './client.js';
@@ -43,13 +44,7 @@ const LIVENESS_EVENTS_MAX = 400_000;
 /** How often the liveness phase starts by killing a broker and the raft leader together. */
 const LAST_BLOW_RATE = 0.5;
 
-export interface MetaOptions {
-  readonly seed: number;
-  readonly events?: number;
-  readonly bugs?: readonly MetaPlantedBug[];
-  readonly verbose?: (line: string) => void;
-  readonly traceLines?: number;
-}
+export type MetaOptions = SimRunOptions<MetaPlantedBug>;
 
 export interface MetaStats {
   readonly events: number;
@@ -68,14 +63,7 @@ export interface MetaStats {
   readonly livenessMs: number;
 }
 
-export interface MetaResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: ViolationReport<ViolationName> | undefined;
-  readonly lastEvents: readonly string[];
-  readonly stats: MetaStats;
-  readonly traceHash: number;
-}
+export type MetaResult = SimRunResult<ViolationName, MetaStats>;
 
 export function runMetaSimulation(options: MetaOptions): MetaResult {
   return new MetaSimulation(options).run();

@@ -10,7 +10,8 @@ import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type Message, type NodeId, type PlantedBug, type RaftConfig, defaultRaftConfig, nodeId } from '../../../src/raft/core/types.js';
 import { MemoryRaftStorage, initialState } from '../../../src/raft/storage.js';
 import { SimTrace } from '../../support/sim-trace.js';
-import { type ViolationReport, describeThrown } from '../../support/sim-violation.js';
+import type { SimRunOptions, SimRunResult } from '../../support/sim-run.js';
+import { describeThrown } from '../../support/sim-violation.js';
 import { Clients } from './clients.js';
 import { EventQueue } from './event-queue.js';
 import { type SimEvent, formatMessage, simTraceEvents } from './events.js';
@@ -36,15 +37,7 @@ const LIVENESS_TICKS_CAP = 3000;
 /** A hard cap on liveness-phase events, in case time stops advancing. */
 const LIVENESS_EVENTS_MAX = 200_000;
 
-export interface SimOptions {
-  readonly seed: number;
-  /** Events in the fault phase. */
-  readonly events?: number;
-  readonly bugs?: readonly PlantedBug[];
-  /** Receives every event as a line (--verbose). */
-  readonly verbose?: (line: string) => void;
-  readonly traceLines?: number;
-}
+export type SimOptions = SimRunOptions<PlantedBug>;
 
 export interface SimStats {
   readonly events: number;
@@ -63,13 +56,7 @@ export interface SimStats {
   readonly livenessMs: number;
 }
 
-export interface SimResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: ViolationReport<InvariantName> | undefined;
-  readonly lastEvents: readonly string[];
-  readonly stats: SimStats;
-  readonly traceHash: number;
+export interface SimResult extends SimRunResult<InvariantName, SimStats> {
   readonly params: SimParams;
 }
 
