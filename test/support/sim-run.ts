@@ -13,6 +13,12 @@ export interface SimRunOptions<Bug extends string> {
   readonly traceLines?: number;
 }
 
+/** How a batch of seeds runs (each seed fills in the rest of its SimRunOptions). */
+export interface SimRunSpec<Bug extends string> {
+  readonly events: number;
+  readonly bugs: readonly Bug[];
+}
+
 export interface SimRunResult<Name extends string, Stats> {
   readonly seed: number;
   readonly ok: boolean;
@@ -21,4 +27,11 @@ export interface SimRunResult<Name extends string, Stats> {
   readonly lastEvents: readonly string[];
   readonly stats: Stats;
   readonly traceHash: number;
+}
+
+/** The command-line arguments that replay `seed` as it ran under `spec`: --seed, then any --bug and --events. */
+export function replayArgs<Bug extends string>(seed: number, spec: SimRunSpec<Bug>, eventsDefault: number): string {
+  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
+  const events = spec.events === eventsDefault ? '' : ` --events ${spec.events}`;
+  return `--seed ${seed}${bugs}${events}`;
 }

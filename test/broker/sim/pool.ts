@@ -4,13 +4,11 @@
 // This module is also the workers' entry point: loaded off the main thread, it serves seeds.
 import { isMainThread } from 'node:worker_threads';
 import { runSeedsOnWorkers, serveSeeds } from '../../support/seed-pool.js';
+import { type SimRunSpec, replayArgs } from '../../support/sim-run.js';
 import type { ReplPlantedBug } from './params.js';
 import { REPL_EVENTS_DEFAULT, failedResult, runReplSimulation, type ReplResult } from './simulation.js';
 
-export interface ReplRunSpec {
-  readonly events: number;
-  readonly bugs: readonly ReplPlantedBug[];
-}
+export type ReplRunSpec = SimRunSpec<ReplPlantedBug>;
 
 /** A seed takes well under a second (a few with a long catch-up, a few seconds); this long is stuck. */
 export const REPL_SEED_SECONDS_MAX = 60;
@@ -23,9 +21,7 @@ export function runReplSeeds(seeds: readonly number[], spec: ReplRunSpec, jobs: 
 
 /** The one command that replays `seed` as it ran under `spec`, printing every event. */
 export function replReplayCommand(seed: number, spec: ReplRunSpec): string {
-  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
-  const events = spec.events === REPL_EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
-  return `npm run build && npm run sim:replication -- --seed ${seed}${bugs}${events} --verbose`;
+  return `npm run build && npm run sim:replication -- ${replayArgs(seed, spec, REPL_EVENTS_DEFAULT)} --verbose`;
 }
 
 /**
