@@ -1,4 +1,4 @@
-// The command line shared by the simulators (`npm run sim`, `npm run sim:metadata`):
+// The command line shared by the simulators (`npm run sim`, `sim:metadata`, `sim:replication`):
 //
 //   --seeds N [--from S]     seeds S..S+N-1 on worker threads (--jobs, default: one per core)
 //   --seed S [--verbose]     one seed, optionally printing every event
@@ -9,20 +9,17 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import type { SimRunSpec } from '../test/support/sim-run.js';
+import type { ViolationReport } from '../test/support/sim-violation.js';
 
 /** Failures printed with their trace; the rest get one line each, up to FAILURE_LINES_MAX. */
 const FAILURES_DETAILED_MAX = 3;
 const FAILURE_LINES_MAX = 30;
 
-export interface SimSpec<Bug extends string> {
-  readonly events: number;
-  readonly bugs: readonly Bug[];
-}
-
 export interface SeedOutcome<Stats> {
   readonly seed: number;
   readonly ok: boolean;
-  readonly violation: { readonly invariant: string; readonly detail: string } | undefined;
+  readonly violation: ViolationReport<string> | undefined;
   readonly lastEvents: readonly string[];
   readonly stats: Stats;
 }
@@ -34,9 +31,9 @@ export interface SimulatorCli<Bug extends string, Stats extends object, Result e
   readonly eventsDefault: number;
   readonly secondsMax: number;
   /** Runs one seed on this thread; `verbose` receives every event line. */
-  readonly runOne: (seed: number, spec: SimSpec<Bug>, verbose: ((line: string) => void) | undefined) => Result;
-  readonly runSeeds: (seeds: readonly number[], spec: SimSpec<Bug>, jobs: number, secondsMax: number) => Promise<Result[]>;
-  readonly replayCommand: (seed: number, spec: SimSpec<Bug>) => string;
+  readonly runOne: (seed: number, spec: SimRunSpec<Bug>, verbose: ((line: string) => void) | undefined) => Result | Promise<Result>;
+  readonly runSeeds: (seeds: readonly number[], spec: SimRunSpec<Bug>, jobs: number, secondsMax: number) => Promise<Result[]>;
+  readonly replayCommand: (seed: number, spec: SimRunSpec<Bug>) => string;
   /** The stats averaged over a run of many seeds, in this order. */
   readonly statKeys: readonly (keyof Stats)[];
 }
@@ -59,11 +56,11 @@ export async function runSimulatorCli<Bug extends string, Stats extends object, 
     })
     .strict()
     .parseSync();
-  const spec: SimSpec<Bug> = { events: args.events, bugs: args.bug as Bug[] };
+  const spec: SimRunSpec<Bug> = { events: args.events, bugs: args.bug as Bug[] };
   const started = performance.now();
   let results: Result[];
   if (args.seed !== undefined) {
-    const result = cli.runOne(args.seed, spec, args.verbose ? (line) => console.log(line) : undefined);
+    const result = await cli.runOne(args.seed, spec, args.verbose ? (line) => console.log(line) : undefined);
     console.log(`seed ${args.seed}: ${JSON.stringify(result.stats)}`);
     results = [result];
   } else {
@@ -74,7 +71,7 @@ export async function runSimulatorCli<Bug extends string, Stats extends object, 
   process.exitCode = results.some((r) => !r.ok) ? 1 : 0;
 }
 
-function report<Bug extends string, Stats extends object, Result extends SeedOutcome<Stats>>(cli: SimulatorCli<Bug, Stats, Result>, results: readonly Result[], spec: SimSpec<Bug>, seconds: number): void {
+function report<Bug extends string, Stats extends object, Result extends SeedOutcome<Stats>>(cli: SimulatorCli<Bug, Stats, Result>, results: readonly Result[], spec: SimRunSpec<Bug>, seconds: number): void {
   const failed = results.filter((r) => !r.ok);
   for (const r of failed.slice(0, FAILURES_DETAILED_MAX)) printFailure(r, cli.replayCommand(r.seed, spec));
   for (const r of failed.slice(FAILURES_DETAILED_MAX, FAILURE_LINES_MAX)) console.log(`FAIL seed ${r.seed}: ${r.violation?.invariant}: ${r.violation?.detail}`);

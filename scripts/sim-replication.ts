@@ -6,7 +6,7 @@
 //   npm run sim:replication -- --seed 25 --verbose          one seed, printing every event
 //   npm run sim:replication -- --seeds 200 --bug hw-on-send
 import { REPL_PLANTED_BUGS } from '../test/broker/sim/params.js';
-import { REPL_SEED_SECONDS_MAX, replReplayCommand, runReplSeedHere, runReplSeeds } from '../test/broker/sim/pool.js';
+import { REPL_SEED_SECONDS_MAX, replReplayCommand, runReplSeed, runReplSeeds } from '../test/broker/sim/pool.js';
 import { REPL_EVENTS_DEFAULT, type ReplStats } from '../test/broker/sim/simulation.js';
 import { runSimulatorCli } from './sim-cli.js';
 
@@ -18,8 +18,8 @@ await runSimulatorCli({
   bugDescription: 'plant a known bug at a seam the simulator controls (test/broker/sim/params.ts)',
   eventsDefault: REPL_EVENTS_DEFAULT,
   secondsMax: REPL_SEED_SECONDS_MAX,
-  runOne: (seed, spec, verbose) => {
-    const result = runReplSeedHere(seed, spec, REPL_SEED_SECONDS_MAX, verbose);
+  runOne: async (seed, spec, verbose) => {
+    const result = await runReplSeed(seed, spec, verbose);
     console.log(`seed ${seed}: trace hash ${result.traceHash.toString(16)}`);
     return result;
   },

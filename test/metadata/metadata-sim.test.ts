@@ -18,6 +18,7 @@ import type { MetadataImage, PartitionRegistration, TopicImage } from '../../src
 import { logIndex } from '../../src/raft/core/types.js';
 import { clusterOf, topicRequest, withTopics } from './controller-support.js';
 import { brokerId, leaderEpoch, partitionEpoch, partitionIndex, topicId } from '../../src/metadata/types.js';
+import { type BugHunt, describeFailure, huntBug, seedRange } from '../support/sim-seeds.js';
 import { MetaChecker } from './sim/checker.js';
 import type { MetaPlantedBug } from './sim/params.js';
 import { type MetaRunSpec, metaReplayCommand, runMetaSeeds } from './sim/pool.js';
@@ -29,13 +30,7 @@ const CLEAN_SEEDS = 100;
 /** Bug hunts run this many seeds at a time and stop at the first batch that catches the bug. */
 const HUNT_BATCH = 10;
 
-interface BugHunt {
-  readonly bug: MetaPlantedBug;
-  readonly withinSeeds: number;
-  readonly invariants: readonly ViolationName[];
-}
-
-const HUNTS: readonly BugHunt[] = [
+const HUNTS: readonly BugHunt<MetaPlantedBug, ViolationName>[] = [
   { bug: 'fence-keeps-leader', withinSeeds: 20, invariants: ['fenced-leader'] },
   { bug: 'elect-outside-isr', withinSeeds: 40, invariants: ['unclean-election'] },
   { bug: 'no-epoch-bump', withinSeeds: 20, invariants: ['records-refused'] },
@@ -44,18 +39,12 @@ const HUNTS: readonly BugHunt[] = [
   { bug: 'alter-no-epoch-check', withinSeeds: 100, invariants: ['stale-alter-accepted', 'records-refused'] },
 ];
 
-const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
-
-function describeFailure(r: MetaResult, spec: MetaRunSpec): string {
-  return `seed ${r.seed}: ${r.violation?.invariant}: ${r.violation?.detail}\n  replay: ${metaReplayCommand(r.seed, spec)}\n  ${r.lastEvents.slice(-15).join('\n  ')}`;
-}
-
 describe('metadata simulator', () => {
   test(`seeds 1..${CLEAN_SEEDS} keep every invariant and settle after healing`, async () => {
     const spec: MetaRunSpec = { events: META_EVENTS_DEFAULT, bugs: [] };
-    const results = await runMetaSeeds(range(1, CLEAN_SEEDS), spec, JOBS);
+    const results = await runMetaSeeds(seedRange(1, CLEAN_SEEDS), spec, JOBS);
     const failed = results.filter((r) => !r.ok);
-    assert.equal(failed.length, 0, failed.slice(0, 3).map((r) => describeFailure(r, spec)).join('\n'));
+    assert.equal(failed.length, 0, failed.slice(0, 3).map((r) => describeFailure(r, metaReplayCommand(r.seed, spec))).join('\n'));
     // The runs are meant to be eventful; guard against a change that quietly makes them idle.
     const mean = (f: (r: MetaResult) => number) => results.reduce((sum, r) => sum + f(r), 0) / results.length;
     assert.ok(mean((r) => r.stats.activations) >= 2, `mean activations per run ${mean((r) => r.stats.activations)}`);
@@ -68,13 +57,7 @@ describe('metadata simulator', () => {
   for (const hunt of HUNTS) {
     test(`planted bug ${hunt.bug} is caught within ${hunt.withinSeeds} seeds (${hunt.invariants.join(' or ')})`, async () => {
       const spec: MetaRunSpec = { events: META_EVENTS_DEFAULT, bugs: [hunt.bug] };
-      const other: MetaResult[] = [];
-      for (let from = 1; from <= hunt.withinSeeds; from += HUNT_BATCH) {
-        const batch = await runMetaSeeds(range(from, Math.min(HUNT_BATCH, hunt.withinSeeds - from + 1)), spec, JOBS);
-        if (batch.some((r) => r.violation !== undefined && hunt.invariants.includes(r.violation.invariant))) return;
-        other.push(...batch.filter((r) => !r.ok));
-      }
-      assert.fail(`${hunt.bug} not caught in seeds 1..${hunt.withinSeeds}; other failures: ${other.map((r) => `${r.seed}:${r.violation?.invariant}`).join(' ') || 'none'}`);
+      await huntBug(hunt, HUNT_BATCH, (seeds) => runMetaSeeds(seeds, spec, JOBS));
     });
   }
 

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EntryType, type Entry, type PlantedBug, logIndex, nodeId, term } from '../../src/raft/core/types.js';
+import { type BugHunt, describeFailure, huntBug, seedRange } from '../support/sim-seeds.js';
 import { EventQueue } from './sim/event-queue.js';
 import { Checker } from './sim/invariants.js';
 import { type RunSpec, replayCommand, runSeeds } from './sim/pool.js';
@@ -24,32 +25,20 @@ const SEED_SECONDS_MAX = 5;
 /** Bug hunts run this many seeds at a time and stop at the first batch that catches the bug. */
 const HUNT_BATCH = 40;
 
-interface BugHunt {
-  readonly bug: PlantedBug;
-  readonly withinSeeds: number;
-  /** What the bug breaks first; commit-old-term can show as diverging logs before an overwrite. */
-  readonly invariants: readonly InvariantName[];
-}
-
-const HUNTS: readonly BugHunt[] = [
+/** What each bug breaks first; commit-old-term can show as diverging logs before an overwrite. */
+const HUNTS: readonly BugHunt<PlantedBug, InvariantName>[] = [
   { bug: 'no-log-check', withinSeeds: 20, invariants: ['log-matching', 'committed-entry-changed'] },
   { bug: 'stale-read', withinSeeds: 20, invariants: ['linearizable-read'] },
   { bug: 'no-vote-persist', withinSeeds: 100, invariants: ['one-leader-per-term'] },
   { bug: 'commit-old-term', withinSeeds: 800, invariants: ['committed-entry-changed', 'log-matching', 'state-machine-divergence'] },
 ];
 
-const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
-
-function describeFailure(r: SimResult, spec: RunSpec): string {
-  return `seed ${r.seed}: ${r.violation?.invariant}: ${r.violation?.detail}\n  replay: ${replayCommand(r.seed, spec)}\n  ${r.lastEvents.slice(-15).join('\n  ')}`;
-}
-
 describe('raft simulator, real core', () => {
   test(`seeds 1..${CLEAN_SEEDS} keep every invariant and pass the liveness phase`, async () => {
     const spec: RunSpec = { events: EVENTS_DEFAULT, bugs: [] };
-    const results = await runSeeds(range(1, CLEAN_SEEDS), spec, JOBS, SEED_SECONDS_MAX);
+    const results = await runSeeds(seedRange(1, CLEAN_SEEDS), spec, JOBS, SEED_SECONDS_MAX);
     const failed = results.filter((r) => !r.ok);
-    assert.equal(failed.length, 0, failed.slice(0, 5).map((r) => describeFailure(r, spec)).join('\n'));
+    assert.equal(failed.length, 0, failed.slice(0, 5).map((r) => describeFailure(r, replayCommand(r.seed, spec))).join('\n'));
     // The runs are meant to be eventful; guard against a change that quietly makes them idle.
     const mean = (f: (r: SimResult) => number) => results.reduce((sum, r) => sum + f(r), 0) / results.length;
     assert.ok(mean((r) => r.stats.leaders) >= 5, `mean leaders per run ${mean((r) => r.stats.leaders)}`);
@@ -60,14 +49,7 @@ describe('raft simulator, real core', () => {
   for (const hunt of HUNTS) {
     test(`planted bug ${hunt.bug} is caught within ${hunt.withinSeeds} seeds (${hunt.invariants.join(' or ')})`, async () => {
       const spec: RunSpec = { events: EVENTS_DEFAULT, bugs: [hunt.bug] };
-      const seen: SimResult[] = [];
-      for (let from = 1; from <= hunt.withinSeeds; from += HUNT_BATCH) {
-        const batch = await runSeeds(range(from, Math.min(HUNT_BATCH, hunt.withinSeeds - from + 1)), spec, JOBS, SEED_SECONDS_MAX);
-        const caught = batch.find((r) => r.violation !== undefined && hunt.invariants.includes(r.violation.invariant));
-        if (caught !== undefined) return;
-        seen.push(...batch.filter((r) => !r.ok));
-      }
-      assert.fail(`${hunt.bug} not caught in seeds 1..${hunt.withinSeeds}; other failures: ${seen.map((r) => `${r.seed}:${r.violation?.invariant}`).join(' ') || 'none'}`);
+      await huntBug(hunt, HUNT_BATCH, (seeds) => runSeeds(seeds, spec, JOBS, SEED_SECONDS_MAX));
     });
   }
 

@@ -1,5 +1,5 @@
-// Runs simulation seeds on worker threads, one seed at a time per worker; shared by the raft and
-// the metadata simulators. Each seed runs alone and deterministically, so results do not depend on
+// Runs simulation seeds on worker threads, one seed at a time per worker; shared by the raft,
+// metadata and replication simulators. Each seed runs alone and deterministically, so results do not depend on
 // the split. A seed that does not finish within the time limit is an endless loop somewhere: it is
 // reported through `failed(seed, 'hang')` and its worker replaced, so one such seed cannot stall a
 // whole run or a test; a worker that dies (out of memory, say) is reported as 'crash' and replaced.
@@ -68,10 +68,14 @@ function runLane<Spec, Result>(options: SeedPoolOptions<Spec, Result>, take: () 
   });
 }
 
-/** The worker side: runs each seed it is sent under the pool's spec and posts the result back. */
-export function serveSeeds<Spec, Result>(run: (seed: number, spec: Spec) => Result): void {
+/**
+ * The worker side: runs each seed it is sent under the pool's spec and posts the result back. A
+ * run may be async (the replication simulator's is); the pool sends the next seed only after the
+ * result, so runs never overlap. A run that throws or rejects kills the worker: a 'crash'.
+ */
+export function serveSeeds<Spec, Result>(run: (seed: number, spec: Spec) => Result | Promise<Result>): void {
   const spec = workerData as Spec;
   parentPort?.on('message', (m: ToWorker) => {
-    parentPort?.postMessage({ result: run(m.seed, spec) } satisfies FromWorker<Result>);
+    void Promise.resolve(run(m.seed, spec)).then((result) => parentPort?.postMessage({ result } satisfies FromWorker<Result>));
   });
 }

@@ -6,6 +6,7 @@ import type { LeaderEpoch } from '../../../src/metadata/types.js';
 import type { MetadataImage } from '../../../src/metadata/image.js';
 import type { AlterPartitionSender } from '../../../src/broker/replica/replica-manager.js';
 import type { replicapb } from '../../../src/broker/replica/replica-service.js';
+import { type TraceEvents, traceLine } from '../../support/sim-trace.js';
 
 /** A follower's fetch from one leader, from request to answer (or timeout). */
 export interface FetchInFlight {
@@ -81,6 +82,12 @@ export function formatEvent(e: ReplEvent): string {
       return `${e.kind} b${e.broker}`;
   }
 }
+
+/**
+ * The trace holds each event as the line it printed when it began (a fetch shows its request and
+ * response as they were then), and the hash mixes that whole line, time included.
+ */
+export const replTraceLines: TraceEvents<string> = { format: (text) => text, hash: (h, timeMs, text) => h.text(traceLine(timeMs, text)) };
 
 function formatFetchRequest(r: replicapb.IFetchRequest): string {
   const parts = (r.partitions ?? []).map((p) => `p${p.partition}@${p.fetchOffset} last e${p.lastFetchedEpoch} cur e${p.currentLeaderEpoch}`);

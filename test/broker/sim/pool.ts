@@ -4,10 +4,11 @@
 // This module is also the workers' entry point: loaded off the main thread, it serves seeds.
 import { isMainThread } from 'node:worker_threads';
 import { runSeedsOnWorkers, serveSeeds } from '../../support/seed-pool.js';
-import { REPL_EVENTS_DEFAULT, failedResult, type ReplResult } from './simulation.js';
-import { runSeedSync, type ReplRunSpec } from './sync-seed.js';
+import { type SimRunSpec, replayArgs } from '../../support/sim-run.js';
+import type { ReplPlantedBug } from './params.js';
+import { REPL_EVENTS_DEFAULT, failedResult, runReplSimulation, type ReplResult } from './simulation.js';
 
-export type { ReplRunSpec };
+export type ReplRunSpec = SimRunSpec<ReplPlantedBug>;
 
 /** A seed takes well under a second (a few with a long catch-up, a few seconds); this long is stuck. */
 export const REPL_SEED_SECONDS_MAX = 60;
@@ -20,14 +21,16 @@ export function runReplSeeds(seeds: readonly number[], spec: ReplRunSpec, jobs: 
 
 /** The one command that replays `seed` as it ran under `spec`, printing every event. */
 export function replReplayCommand(seed: number, spec: ReplRunSpec): string {
-  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
-  const events = spec.events === REPL_EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
-  return `npm run build && npm run sim:replication -- --seed ${seed}${bugs}${events} --verbose`;
+  return `npm run build && npm run sim:replication -- ${replayArgs(seed, spec, REPL_EVENTS_DEFAULT)} --verbose`;
 }
 
-/** One seed on this thread, blocking it (sync-seed.ts): what serveSeeds and the CLI's runOne take. */
-export function runReplSeedHere(seed: number, spec: ReplRunSpec, secondsMax = REPL_SEED_SECONDS_MAX, verbose?: (line: string) => void): ReplResult {
-  return runSeedSync(seed, spec, secondsMax, verbose) ?? failedResult(seed, 'exception', `hang: the run did not finish within ${secondsMax}s (an endless loop?)`);
+/**
+ * One seed on this thread; `verbose` gets every event line. A failure outside the run's events
+ * (making or removing its scratch directory, say) is reported as an 'exception' too.
+ */
+export function runReplSeed(seed: number, spec: ReplRunSpec, verbose?: (line: string) => void): Promise<ReplResult> {
+  const run = runReplSimulation({ seed, events: spec.events, bugs: spec.bugs, ...(verbose === undefined ? {} : { verbose }) });
+  return run.catch((e: unknown) => failedResult(seed, 'exception', `the run failed outside its events: ${String(e)}`));
 }
 
-if (!isMainThread) serveSeeds((seed, spec: ReplRunSpec) => runReplSeedHere(seed, spec));
+if (!isMainThread) serveSeeds((seed, spec: ReplRunSpec) => runReplSeed(seed, spec));

@@ -28,6 +28,7 @@ import { DEFAULT_LOG_CONFIG } from '../../../src/broker/log/partition-log.js';
 import { offset } from '../../../src/broker/log/types.js';
 import { EMPTY_IMAGE } from '../../../src/metadata/image.js';
 import { brokerId, leaderEpoch, partitionIndex, topicId } from '../../../src/metadata/types.js';
+import { type BugHunt, describeFailure, huntBug, seedRange } from '../../support/sim-seeds.js';
 import { Producer } from './acks.js';
 import { ReplChecker, type CheckedBroker } from './checker.js';
 import type { ReplPlantedBug } from './params.js';
@@ -41,13 +42,7 @@ const CLEAN_SEEDS = 60;
 /** Bug hunts run this many seeds at a time and stop at the first batch that catches the bug. */
 const HUNT_BATCH = 10;
 
-interface BugHunt {
-  readonly bug: ReplPlantedBug;
-  readonly withinSeeds: number;
-  readonly invariants: readonly ReplInvariant[];
-}
-
-const HUNTS: readonly BugHunt[] = [
+const HUNTS: readonly BugHunt<ReplPlantedBug, ReplInvariant>[] = [
   { bug: 'hw-on-send', withinSeeds: 10, invariants: ['ack-lost', 'committed-divergence'] },
   { bug: 'local-isr-shrink', withinSeeds: 30, invariants: ['ack-lost', 'committed-divergence'] },
   { bug: 'no-divergence-check', withinSeeds: 40, invariants: ['committed-divergence', 'ack-lost', 'exception'] },
@@ -56,18 +51,12 @@ const HUNTS: readonly BugHunt[] = [
   { bug: 'unclean-election', withinSeeds: 40, invariants: ['ack-lost', 'committed-divergence'] },
 ];
 
-const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
-
-function describeFailure(r: ReplResult, spec: ReplRunSpec): string {
-  return `seed ${r.seed}: ${r.violation?.invariant}: ${r.violation?.detail}\n  replay: ${replReplayCommand(r.seed, spec)}\n  ${r.lastEvents.slice(-15).join('\n  ')}`;
-}
-
 describe('replication simulator', () => {
   test(`seeds 1..${CLEAN_SEEDS} keep every invariant after every event and settle after healing`, async () => {
     const spec: ReplRunSpec = { events: REPL_EVENTS_DEFAULT, bugs: [] };
-    const results = await runReplSeeds(range(1, CLEAN_SEEDS), spec, JOBS);
+    const results = await runReplSeeds(seedRange(1, CLEAN_SEEDS), spec, JOBS);
     const failed = results.filter((r) => !r.ok);
-    assert.equal(failed.length, 0, failed.slice(0, 3).map((r) => describeFailure(r, spec)).join('\n'));
+    assert.equal(failed.length, 0, failed.slice(0, 3).map((r) => describeFailure(r, replReplayCommand(r.seed, spec))).join('\n'));
     // The runs are meant to be eventful; guard against a change that quietly makes them idle.
     const mean = (f: (r: ReplResult) => number) => results.reduce((sum, r) => sum + f(r), 0) / results.length;
     assert.ok(mean((r) => r.stats.acked) >= 50, `mean acknowledged batches per run ${mean((r) => r.stats.acked)}`);
@@ -80,13 +69,7 @@ describe('replication simulator', () => {
   for (const hunt of HUNTS) {
     test(`planted bug ${hunt.bug} is caught within ${hunt.withinSeeds} seeds (${hunt.invariants.join(' or ')})`, async () => {
       const spec: ReplRunSpec = { events: REPL_EVENTS_DEFAULT, bugs: [hunt.bug] };
-      const other: ReplResult[] = [];
-      for (let from = 1; from <= hunt.withinSeeds; from += HUNT_BATCH) {
-        const batch = await runReplSeeds(range(from, Math.min(HUNT_BATCH, hunt.withinSeeds - from + 1)), spec, JOBS);
-        if (batch.some((r) => r.violation !== undefined && hunt.invariants.includes(r.violation.invariant))) return;
-        other.push(...batch.filter((r) => !r.ok));
-      }
-      assert.fail(`${hunt.bug} not caught in seeds 1..${hunt.withinSeeds}; other failures: ${other.map((r) => `${r.seed}:${r.violation?.invariant}`).join(' ') || 'none'}`);
+      await huntBug(hunt, HUNT_BATCH, (seeds) => runReplSeeds(seeds, spec, JOBS));
     });
   }
 

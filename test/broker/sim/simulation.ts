@@ -20,17 +20,18 @@ import type { MetadataImage } from '../../../src/metadata/image.js';
 import { SeededRandom } from '../../../src/raft/core/random.js';
 import { NO_LEADER, partitionIndex, type TopicId } from '../../../src/metadata/types.js';
 import { EventQueue } from '../../raft/sim/event-queue.js';
+import { SimTrace } from '../../support/sim-trace.js';
+import type { SimRunOptions, SimRunResult } from '../../support/sim-run.js';
 import { Producer } from './acks.js';
 import { AlterSender } from './alter-sender.js';
 import { SimBroker } from './broker.js';
 import { ReplChecker, type CheckedTopic } from './checker.js';
 import { SimController } from './controller.js';
-import type { ReplEvent } from './events.js';
+import { type ReplEvent, formatEvent, replTraceLines } from './events.js';
 import { FetchDriver } from './fetch-driver.js';
 import { checkHistory, unsettled } from './liveness.js';
 import { CONTROLLER_NODE, ReplNemesis, type NemesisWorld } from './nemesis.js';
 import { drawReplParams, type ReplParams, type ReplPlantedBug } from './params.js';
-import { ReplTrace } from './trace.js';
 import { ReplViolation, replFail, type ReplInvariant } from './violation.js';
 
 export const REPL_EVENTS_DEFAULT = 3000;
@@ -48,13 +49,7 @@ const LIVENESS_EVENTS_MAX = 300_000;
 
 type AlterRequest = Parameters<AlterPartitionSender>[0];
 
-export interface ReplOptions {
-  readonly seed: number;
-  readonly events?: number;
-  readonly bugs?: readonly ReplPlantedBug[];
-  readonly verbose?: (line: string) => void;
-  readonly traceLines?: number;
-}
+export type ReplOptions = SimRunOptions<ReplPlantedBug>;
 
 export interface ReplStats {
   readonly events: number;
@@ -70,14 +65,7 @@ export interface ReplStats {
   readonly livenessMs: number;
 }
 
-export interface ReplResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: { readonly invariant: ReplInvariant; readonly detail: string } | undefined;
-  readonly lastEvents: readonly string[];
-  readonly stats: ReplStats;
-  readonly traceHash: number;
-}
+export type ReplResult = SimRunResult<ReplInvariant, ReplStats>;
 
 export async function runReplSimulation(options: ReplOptions): Promise<ReplResult> {
   const dir = await mkdtemp(join(scratchDir(), 'flotilla-replsim-'));
@@ -121,7 +109,7 @@ class ReplSimulation implements NemesisWorld {
   private readonly alters: AlterSender;
   private readonly fetches: FetchDriver;
   private readonly queue = new EventQueue<ReplEvent>();
-  private readonly trace: ReplTrace;
+  private readonly trace: SimTrace<string>;
   private readonly cuts = new Map<string, number>();
   private now = 0;
   private eventsRun = 0;
@@ -136,7 +124,7 @@ class ReplSimulation implements NemesisWorld {
     this.params = drawReplParams(this.random);
     this.bugs = new Set(options.bugs ?? []);
     this.partitions = this.params.partitions;
-    this.trace = new ReplTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
+    this.trace = new SimTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose, replTraceLines);
     this.controller = new SimController((image, what) => {
       this.checker?.image(image);
       this.trace.note(`image ${image.offset}: ${what}`);
@@ -215,7 +203,7 @@ class ReplSimulation implements NemesisWorld {
     const next = this.queue.pop();
     if (next === undefined) throw new Error('event queue ran dry; broker timers should keep it going');
     this.now = next.timeMs;
-    this.trace.begin(next.timeMs, next.event);
+    this.trace.begin(next.timeMs, formatEvent(next.event));
     this.eventsRun++;
     await this.handle(next.event);
     if (SETS_OFF_CALLBACKS.has(next.event.kind)) await drainMicrotasks();
@@ -441,7 +429,7 @@ class ReplSimulation implements NemesisWorld {
       fencings: this.nemesis.fencings,
       livenessMs: this.livenessMs,
     };
-    const v = violation === undefined ? undefined : { invariant: violation.invariant, detail: violation.detail };
+    const v = violation?.report;
     return { seed: this.options.seed, ok: v === undefined, violation: v, lastEvents: v === undefined ? [] : this.trace.lastLines(), stats, traceHash: this.trace.hash };
   }
 }

@@ -1,5 +1,6 @@
 // A broken invariant of the replication simulation. `invariant` is a stable name (tests match on
 // it); `detail` names the partition, brokers, offsets and epochs that disagree.
+import { Violation } from '../../support/sim-violation.js';
 
 export type ReplInvariant =
   /** (1) A replica holds, below its HW, a batch other than the one committed at that offset. */
@@ -17,11 +18,8 @@ export type ReplInvariant =
   /** Something threw that is not an invariant check: a bug in the replica layer or in the simulator. */
   | 'exception';
 
-export class ReplViolation extends Error {
+export class ReplViolation extends Violation<ReplInvariant> {
   override readonly name = 'ReplViolation';
-  constructor(readonly invariant: ReplInvariant, readonly detail: string) {
-    super(`${invariant}: ${detail}`);
-  }
 }
 
 export function replFail(invariant: ReplInvariant, detail: string): never {

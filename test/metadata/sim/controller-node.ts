@@ -12,11 +12,8 @@ import { EntryType, type Entry, type HardState, type LogIndex, type Message, typ
 import type { MemoryRaftStorage } from '../../../src/raft/storage.js';
 import { silentLogger } from '../../../src/util/log.js';
 import type { Checker } from '../../raft/sim/invariants.js';
-import { StableLog } from '../../raft/sim/stable-log.js';
-import { SimViolation } from '../../raft/sim/violation.js';
-
-/** A node handing out Ready after Ready without settling is itself a bug; this bounds the loop. */
-const READY_ROUNDS_MAX = 64;
+import { SimDisk } from '../../raft/sim/sim-disk.js';
+import { drainReadies } from '../../raft/sim/sim-node.js';
 
 export interface NodeHooks {
   readonly checker: Checker;
@@ -37,9 +34,7 @@ export class ControllerNode {
   /** The term of the last entry applied: a leader that applied one of its own term has caught up. */
   appliedTerm = 0;
   status: Status | undefined;
-  readonly log = new StableLog();
-  /** The latest hard state written without sync; lost in a crash unless a synced write followed. */
-  private unsynced: HardState | undefined;
+  private readonly disk: SimDisk;
   /** An invariant violation thrown inside a state machine listener, to rethrow (see publish). */
   private broken: unknown;
 
@@ -47,8 +42,10 @@ export class ControllerNode {
     readonly id: number,
     readonly tickPeriodMs: number,
     readonly config: RaftConfig,
-    readonly storage: MemoryRaftStorage,
-  ) {}
+    storage: MemoryRaftStorage,
+  ) {
+    this.disk = new SimDisk(id, storage);
+  }
 
   get alive(): boolean {
     return this.raw !== undefined;
@@ -64,7 +61,7 @@ export class ControllerNode {
 
   /** (Re)starts from storage: the image comes back from the stored snapshot, the rest by replay. */
   start(randomSeed: number, hooks: NodeHooks): void {
-    const persisted = this.storage.loadSync();
+    const persisted = this.disk.load();
     this.incarnation++;
     this.machine = new MetadataStateMachine({ log: silentLogger });
     this.machine.subscribe((image, changes) => this.publish(() => hooks.image(this, image, changes)));
@@ -97,44 +94,27 @@ export class ControllerNode {
 
   /** Loses everything not on disk. Returns the hard state that survived. */
   crash(keepUnsynced: boolean): HardState {
-    if (this.unsynced !== undefined && keepUnsynced) this.storage.persistSync({ entries: [], hardState: this.unsynced });
-    this.unsynced = undefined;
     this.raw = undefined;
     this.status = undefined;
     this.incarnation++;
-    return this.storage.loadSync().hardState;
+    return this.disk.crash(keepUnsynced);
   }
 
   /** Processes everything the last input produced, then checks the node's status. */
   pump(hooks: NodeHooks): void {
     const raw = this.raw;
     if (raw === undefined) return;
-    for (let round = 0; round < READY_ROUNDS_MAX && raw.hasReady(); round++) {
-      const rd = raw.ready();
-      this.complete(rd, hooks);
-      raw.advance(rd);
-    }
-    if (raw.hasReady()) throw new SimViolation('core-exception', `node ${this.id} still has a Ready after ${READY_ROUNDS_MAX} rounds`);
+    drainReadies(raw, this.id, (rd) => this.complete(rd, hooks));
     this.status = raw.status();
     hooks.checker.status(this.status);
   }
 
   private complete(rd: Ready, hooks: NodeHooks): void {
     if (rd.softState?.role === 'leader') hooks.checker.leaderInTerm(this.id, rd.hardState?.term ?? hooks.checker.writtenTerm(this.id));
-    this.persist(rd, hooks.checker);
+    this.disk.persist(rd, hooks.checker);
     for (const m of rd.messages) hooks.send(m);
     if (rd.snapshot !== undefined) this.restore(rd, hooks);
     for (const e of rd.committedEntries) this.apply(e, hooks);
-  }
-
-  private persist(rd: Ready, checker: Checker): void {
-    checker.persist(this.id, this.log, rd);
-    if (!rd.mustSync) {
-      this.unsynced = rd.hardState ?? this.unsynced;
-      return;
-    }
-    this.storage.persistSync({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState ?? this.unsynced });
-    this.unsynced = undefined;
   }
 
   private restore(rd: Ready, hooks: NodeHooks): void {
@@ -164,12 +144,9 @@ export class ControllerNode {
   /** Log compaction at the applied index, with the image as the snapshot. */
   compact(checker: Checker): string {
     const raw = this.raw;
-    if (raw === undefined || this.applied <= this.log.snapIndex) return `c${this.id}: nothing to compact`;
+    if (raw === undefined || this.applied <= this.disk.log.snapIndex) return `c${this.id}: nothing to compact`;
     const snap = raw.compact(this.applied as LogIndex, this.machine.snapshot(this.applied as LogIndex));
-    checker.compacted(this.id, this.log, snap);
-    if (this.unsynced !== undefined) this.storage.persistSync({ entries: [], hardState: this.unsynced });
-    this.unsynced = undefined;
-    this.storage.compactSync(snap);
+    this.disk.compact(snap, checker);
     return `c${this.id} compacted to ${snap.meta.index}/t${snap.meta.term}`;
   }
 }

@@ -1,9 +1,11 @@
-// The events of a metadata simulation run, and how they print. Raft messages between controllers
+// The events of a metadata simulation run, how they print, and what of them the trace hash mixes
+// (never the notes). Raft messages between controllers
 // are the raft simulator's 'deliver' events (its Network schedules them); everything else is a
 // broker, client, controller-driver or nemesis event of this simulator.
 import type { Message } from '../../../src/raft/core/types.js';
 import type { AlterPartitionRequest, CreatePartitionsRequest, CreateTopicRequest, HeartbeatRequest, RegisterBrokerRequest } from '../../../src/metadata/controller/index.js';
 import { formatMessage } from '../../raft/sim/events.js';
+import type { TraceEvents, TraceHash } from '../../support/sim-trace.js';
 
 /** A request to a controller: from a broker (its id) or from the client (CLIENT_ENDPOINT). */
 export type Request =
@@ -105,3 +107,27 @@ export function formatMetaEvent(e: MetaEvent): string {
       return e.kind;
   }
 }
+
+/** The time, the kind, and the ids the event is about, packed into one number. */
+function hashEvent(h: TraceHash, timeMs: number, e: MetaEvent): void {
+  h.number(timeMs);
+  h.number(e.kind.charCodeAt(0) * 64 + e.kind.length);
+  h.number(eventKey(e));
+}
+
+function eventKey(e: MetaEvent): number {
+  switch (e.kind) {
+    case 'deliver':
+      return e.msg.from * 64 + e.msg.to + e.msg.term * 4096;
+    case 'rpc':
+      return e.rpc.from * 64 + e.rpc.to + e.rpc.seq * 4096;
+    case 'reply':
+      return e.reply.from * 64 + e.reply.to + e.reply.seq * 4096;
+    case 'heal':
+      return e.fault;
+    default:
+      return 'node' in e ? e.node : 'broker' in e ? e.broker : 0;
+  }
+}
+
+export const metaTraceEvents: TraceEvents<MetaEvent> = { format: formatMetaEvent, hash: hashEvent };

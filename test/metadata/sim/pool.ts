@@ -4,16 +4,14 @@
 // This module is also the workers' entry point: loaded off the main thread, it serves seeds.
 import { isMainThread } from 'node:worker_threads';
 import { runSeedsOnWorkers, serveSeeds } from '../../support/seed-pool.js';
+import { type SimRunSpec, replayArgs } from '../../support/sim-run.js';
 import type { MetaPlantedBug } from './params.js';
 import { META_EVENTS_DEFAULT, type MetaResult, type MetaStats, runMetaSimulation } from './simulation.js';
 
 /** A seed normally takes well under a second; one that takes this long is stuck. */
 export const META_SEED_SECONDS_MAX = 10;
 
-export interface MetaRunSpec {
-  readonly events: number;
-  readonly bugs: readonly MetaPlantedBug[];
-}
+export type MetaRunSpec = SimRunSpec<MetaPlantedBug>;
 
 /** Runs `seeds` on `jobs` workers; results come back sorted by seed. */
 export function runMetaSeeds(seeds: readonly number[], spec: MetaRunSpec, jobs: number, secondsMax = META_SEED_SECONDS_MAX): Promise<MetaResult[]> {
@@ -22,9 +20,7 @@ export function runMetaSeeds(seeds: readonly number[], spec: MetaRunSpec, jobs: 
 
 /** The one command that replays `seed` as it ran under `spec`. */
 export function metaReplayCommand(seed: number, spec: MetaRunSpec): string {
-  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
-  const events = spec.events === META_EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
-  return `npm run sim:metadata -- --seed ${seed}${bugs}${events}`;
+  return `npm run sim:metadata -- ${replayArgs(seed, spec, META_EVENTS_DEFAULT)}`;
 }
 
 function failedResult(seed: number, detail: string): MetaResult {

@@ -17,17 +17,19 @@ import { EventQueue } from '../../raft/sim/event-queue.js';
 import { Checker } from '../../raft/sim/invariants.js';
 import { Network } from '../../raft/sim/network.js';
 import { SimViolation } from '../../raft/sim/violation.js';
+import { SimTrace } from '../../support/sim-trace.js';
+import type { SimRunOptions, SimRunResult } from '../../support/sim-run.js';
+import { describeThrown } from '../../support/sim-violation.js';
 import { BROKER_LINK_BASE, Fleet, type SimBroker } from './brokers.js';
 import { MetaChecker } from './checker.js';
 import { SimClient } from './client.js';
 import { ControllerNode, type NodeHooks } from './controller-node.js';
 import { ControllerDriver, type DriverWorld } from './driver.js';
-import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Rpc } from './events.js';
+import { CLIENT_ENDPOINT, type MetaEvent, type Reply, type Rpc, metaTraceEvents } from './events.js';
 import { type LivenessView, checkFencingDeadline, unsettled } from './liveness.js';
 import { MetaNemesis } from './nemesis.js';
 import { type MetaParams, type MetaPlantedBug, drawMetaParams } from './params.js';
 import { fenceJob, handleRpc, rebalanceJob } from './requests.js';
-import { MetaTrace } from './trace.js';
 import { MetaViolation, type ViolationName, metaFail } from './violation.js';
 
 export const META_EVENTS_DEFAULT = 6000;
@@ -42,13 +44,7 @@ const LIVENESS_EVENTS_MAX = 400_000;
 /** How often the liveness phase starts by killing a broker and the raft leader together. */
 const LAST_BLOW_RATE = 0.5;
 
-export interface MetaOptions {
-  readonly seed: number;
-  readonly events?: number;
-  readonly bugs?: readonly MetaPlantedBug[];
-  readonly verbose?: (line: string) => void;
-  readonly traceLines?: number;
-}
+export type MetaOptions = SimRunOptions<MetaPlantedBug>;
 
 export interface MetaStats {
   readonly events: number;
@@ -67,14 +63,7 @@ export interface MetaStats {
   readonly livenessMs: number;
 }
 
-export interface MetaResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: { readonly invariant: ViolationName; readonly detail: string } | undefined;
-  readonly lastEvents: readonly string[];
-  readonly stats: MetaStats;
-  readonly traceHash: number;
-}
+export type MetaResult = SimRunResult<ViolationName, MetaStats>;
 
 export function runMetaSimulation(options: MetaOptions): MetaResult {
   return new MetaSimulation(options).run();
@@ -93,7 +82,7 @@ class MetaSimulation implements DriverWorld {
   private readonly client: SimClient;
   private readonly nemesis: MetaNemesis;
   private readonly queue = new EventQueue<MetaEvent>();
-  private readonly trace: MetaTrace;
+  private readonly trace: SimTrace<MetaEvent>;
   private readonly hooks: NodeHooks;
   private now = 0;
   private eventsRun = 0;
@@ -109,7 +98,7 @@ class MetaSimulation implements DriverWorld {
     this.bugs = new Set(options.bugs ?? []);
     this.controllers = this.buildControllers();
     this.drivers = this.controllers.map((node) => new ControllerDriver(node, this));
-    this.trace = new MetaTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
+    this.trace = new SimTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose, metaTraceEvents);
     this.network = new Network(this.random, this.params.raft, (delayMs, e) => e.kind === 'deliver' && this.schedule(delayMs, e), () => this.now);
     this.fleet = new Fleet(this);
     this.client = new SimClient(this);
@@ -394,7 +383,7 @@ class MetaSimulation implements DriverWorld {
     return {
       seed: this.options.seed,
       ok: violation === undefined,
-      violation: violation === undefined ? undefined : { invariant: violation.invariant, detail: violation.detail },
+      violation: violation?.report,
       lastEvents: violation === undefined ? [] : this.trace.lastLines(),
       stats: this.stats(),
       traceHash: this.trace.hash,
@@ -428,9 +417,5 @@ const linkOf = (endpoint: number): number => (endpoint === CLIENT_ENDPOINT ? CLI
 function toViolation(e: unknown): MetaViolation {
   if (e instanceof MetaViolation) return e;
   if (e instanceof SimViolation) return new MetaViolation(`raft:${e.invariant}`, e.detail);
-  if (e instanceof Error) {
-    const frames = (e.stack ?? '').split('\n').slice(1, 5).map((l) => l.trim()).join(' < ');
-    return new MetaViolation('exception', `${e.name}: ${e.message} at ${frames}`);
-  }
-  return new MetaViolation('exception', String(e));
+  return new MetaViolation('exception', describeThrown(e));
 }

@@ -2,6 +2,7 @@
 // log matching, ...) come from the raft simulator's Checker as its own SimViolation; these are the
 // metadata layer's, checked on every node's images and on the whole history.
 import type { InvariantName } from '../../raft/sim/violation.js';
+import { Violation } from '../../support/sim-violation.js';
 
 export type MetaInvariant =
   /** (1) Two brokers seen leading one partition in one leader epoch, on any nodes, ever. */
@@ -31,11 +32,8 @@ export type MetaInvariant =
 /** A metadata invariant, or one of the raft simulator's checked on the controllers' raft cores. */
 export type ViolationName = MetaInvariant | `raft:${InvariantName}`;
 
-export class MetaViolation extends Error {
+export class MetaViolation extends Violation<ViolationName> {
   override readonly name = 'MetaViolation';
-  constructor(readonly invariant: ViolationName, readonly detail: string) {
-    super(`${invariant}: ${detail}`);
-  }
 }
 
 export function metaFail(invariant: MetaInvariant, detail: string): never {

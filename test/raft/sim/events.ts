@@ -1,6 +1,7 @@
-// The events of a run and how they print. Everything that happens in a simulation is one of these,
-// popped from the event queue in (time, sequence) order.
+// The events of a run, how they print, and what of them the trace hash mixes. Everything that
+// happens in a simulation is one of these, popped from the event queue in (time, sequence) order.
 import type { Message } from '../../../src/raft/core/types.js';
+import type { TraceEvents, TraceHash } from '../../support/sim-trace.js';
 
 export type SimEvent =
   | { readonly kind: 'tick'; readonly node: number; readonly incarnation: number }
@@ -68,3 +69,21 @@ export function formatEvent(e: SimEvent): string {
       return 'liveness probe';
   }
 }
+
+/** The time, the kind, and the ids the event is about; a message by its ends, type and term. */
+function hashEvent(h: TraceHash, timeMs: number, e: SimEvent): void {
+  h.number(timeMs);
+  h.number(e.kind.charCodeAt(0) + e.kind.length);
+  if (e.kind === 'deliver') {
+    const m = e.msg;
+    h.number(m.from * 64 + m.to);
+    h.number(m.type.charCodeAt(0) + m.type.length * 7);
+    h.number(m.term);
+  } else if (e.kind === 'tick' || e.kind === 'restart' || e.kind === 'disk' || e.kind === 'hunt') {
+    h.number(e.node);
+  } else if (e.kind === 'client' || e.kind === 'timeout') {
+    h.number(e.client * 1024 + e.op);
+  }
+}
+
+export const simTraceEvents: TraceEvents<SimEvent> = { format: formatEvent, hash: hashEvent };

@@ -5,15 +5,13 @@
 import { isMainThread } from 'node:worker_threads';
 import type { PlantedBug } from '../../../src/raft/core/types.js';
 import { runSeedsOnWorkers, serveSeeds } from '../../support/seed-pool.js';
+import { type SimRunSpec, replayArgs } from '../../support/sim-run.js';
 import { EVENTS_DEFAULT, type SimResult, hungResult, runSimulation } from './simulation.js';
 
 /** A seed normally takes a fraction of a second; one that takes this long is stuck. */
 export const SEED_SECONDS_MAX = 5;
 
-export interface RunSpec {
-  readonly events: number;
-  readonly bugs: readonly PlantedBug[];
-}
+export type RunSpec = SimRunSpec<PlantedBug>;
 
 /** Runs `seeds` on `jobs` workers; results come back sorted by seed. */
 export function runSeeds(seeds: readonly number[], spec: RunSpec, jobs: number, secondsMax = SEED_SECONDS_MAX): Promise<SimResult[]> {
@@ -22,9 +20,7 @@ export function runSeeds(seeds: readonly number[], spec: RunSpec, jobs: number, 
 
 /** The one command that replays `seed` as it ran under `spec`, printing every event. */
 export function replayCommand(seed: number, spec: RunSpec): string {
-  const bugs = spec.bugs.map((b) => ` --bug ${b}`).join('');
-  const events = spec.events === EVENTS_DEFAULT ? '' : ` --events ${spec.events}`;
-  return `npm run sim -- --seed ${seed}${bugs}${events} --verbose`;
+  return `npm run sim -- ${replayArgs(seed, spec, EVENTS_DEFAULT)} --verbose`;
 }
 
 function failedResult(seed: number, why: 'hang' | 'crash', detail: string, secondsMax: number): SimResult {

@@ -1,7 +1,7 @@
-// One simulated server: a RawNode, the storage that survives its crashes, and its state machine,
-// driven per the Ready contract: the leader's appends may leave at once (mayPrecedePersist); then
-// persist (snapshot, entries, hard state; synced if mustSync); then send the rest, restore/apply,
-// and advance.
+// One simulated server: a RawNode, its disk (sim-disk.ts: the storage that survives its crashes),
+// and its state machine, driven per the Ready contract: the leader's appends may leave at once
+// (mayPrecedePersist); then persist (snapshot, entries, hard state; synced if mustSync); then send
+// the rest, restore/apply, and advance.
 //
 // The disk has a latency per seed. At zero, a Ready is handled within the event that produced it.
 // Otherwise the write completes in a later 'disk' event, inputs keep arriving meanwhile, and a
@@ -12,12 +12,22 @@ import { SeededRandom } from '../../../src/raft/core/random.js';
 import { EntryType, type Entry, type HardState, type LogIndex, type Message, type RaftConfig, type Ready, type Snapshot, type Status, mayPrecedePersist } from '../../../src/raft/core/types.js';
 import type { MemoryRaftStorage } from '../../../src/raft/storage.js';
 import type { Checker } from './invariants.js';
-import { StableLog } from './stable-log.js';
+import { SimDisk } from './sim-disk.js';
 import { decodeValue, decodeValues, encodeValues } from './values.js';
 import { SimViolation } from './violation.js';
 
 /** A node handing out Ready after Ready without settling is itself a bug; this bounds the loop. */
 const READY_ROUNDS_MAX = 64;
+
+/** Completes and advances every Ready the node has, in order (a synchronous disk). */
+export function drainReadies(raw: RawNode, nodeId: number, complete: (rd: Ready) => void): void {
+  for (let round = 0; round < READY_ROUNDS_MAX && raw.hasReady(); round++) {
+    const rd = raw.ready();
+    complete(rd);
+    raw.advance(rd);
+  }
+  if (raw.hasReady()) throw new SimViolation('core-exception', `node ${nodeId} still has a Ready after ${READY_ROUNDS_MAX} rounds`);
+}
 
 export interface PendingWrite {
   readonly client: number;
@@ -50,21 +60,21 @@ export class SimNode {
   values: number[] = [];
   applied = 0;
   status: Status | undefined;
-  readonly log = new StableLog();
   readonly pendingWrites = new Map<number, PendingWrite>();
   readonly pendingReads = new Map<string, PendingRead>();
   /** The Ready whose disk write is under way (asynchronous disk only). */
   private writing: Ready | undefined;
-  /** The latest hard state written without sync; lost in a crash unless a synced write followed. */
-  private unsynced: HardState | undefined;
+  private readonly disk: SimDisk;
 
   constructor(
     readonly id: number,
     readonly tickPeriodMs: number,
     readonly diskLatencyMs: number,
     readonly config: RaftConfig,
-    readonly storage: MemoryRaftStorage,
-  ) {}
+    storage: MemoryRaftStorage,
+  ) {
+    this.disk = new SimDisk(id, storage);
+  }
 
   get alive(): boolean {
     return this.raw !== undefined;
@@ -76,7 +86,7 @@ export class SimNode {
 
   /** (Re)starts from storage: the state machine comes back from the stored snapshot. */
   start(randomSeed: number, checker: Checker): void {
-    const persisted = this.storage.loadSync();
+    const persisted = this.disk.load();
     this.incarnation++;
     this.values = decodeValues(persisted.snapshot.data);
     this.applied = persisted.snapshot.meta.index;
@@ -88,8 +98,7 @@ export class SimNode {
 
   /** Loses everything not on disk, including the requests clients wait on. Returns what survived. */
   crash(keepUnsynced: boolean): HardState {
-    if (this.unsynced !== undefined && keepUnsynced) this.storage.persistSync({ entries: [], hardState: this.unsynced });
-    this.unsynced = undefined;
+    const survived = this.disk.crash(keepUnsynced);
     this.writing = undefined;
     this.raw = undefined;
     this.status = undefined;
@@ -98,14 +107,14 @@ export class SimNode {
     this.applied = 0;
     this.pendingWrites.clear();
     this.pendingReads.clear();
-    return this.storage.loadSync().hardState;
+    return survived;
   }
 
   /** Processes what the last input produced, then checks the node's status. */
   pump(hooks: DriverHooks): void {
     const raw = this.raw;
     if (raw === undefined) return;
-    if (this.diskLatencyMs === 0) this.drainNow(raw, hooks);
+    if (this.diskLatencyMs === 0) drainReadies(raw, this.id, (rd) => this.complete(rd, hooks, false));
     else if (this.writing === undefined && raw.hasReady()) this.startWrite(raw, hooks);
     this.status = raw.status();
     hooks.checker.status(this.status);
@@ -122,15 +131,6 @@ export class SimNode {
     this.pump(hooks);
   }
 
-  private drainNow(raw: RawNode, hooks: DriverHooks): void {
-    for (let round = 0; round < READY_ROUNDS_MAX && raw.hasReady(); round++) {
-      const rd = raw.ready();
-      this.complete(rd, hooks, false);
-      raw.advance(rd);
-    }
-    if (raw.hasReady()) throw new SimViolation('core-exception', `node ${this.id} still has a Ready after ${READY_ROUNDS_MAX} rounds`);
-  }
-
   private startWrite(raw: RawNode, hooks: DriverHooks): void {
     const rd = raw.ready();
     for (const m of rd.messages) if (mayPrecedePersist(m)) hooks.send(m);
@@ -142,7 +142,7 @@ export class SimNode {
   private complete(rd: Ready, hooks: DriverHooks, earlySent: boolean): void {
     // Leadership first, so that two leaders in a term are reported as such, not by their effects.
     if (rd.softState?.role === 'leader') hooks.checker.leaderInTerm(this.id, rd.hardState?.term ?? hooks.checker.writtenTerm(this.id));
-    this.persist(rd, hooks.checker);
+    this.disk.persist(rd, hooks.checker);
     for (const m of rd.messages) if (!earlySent || !mayPrecedePersist(m)) hooks.send(m);
     if (rd.snapshot !== undefined) this.restore(rd.snapshot, hooks.checker);
     for (const e of rd.committedEntries) this.apply(e, hooks);
@@ -151,17 +151,6 @@ export class SimNode {
       if (pending !== undefined) pending.index = rs.index;
     }
     this.completeReads(hooks);
-  }
-
-  private persist(rd: Ready, checker: Checker): void {
-    checker.persist(this.id, this.log, rd);
-    if (!rd.mustSync) {
-      this.unsynced = rd.hardState ?? this.unsynced;
-      return;
-    }
-    // A synced write makes the earlier unsynced one durable too (it is ordered before it).
-    this.storage.persistSync({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState ?? this.unsynced });
-    this.unsynced = undefined;
   }
 
   private restore(snap: Snapshot, checker: Checker): void {
@@ -200,16 +189,12 @@ export class SimNode {
   /** Log compaction at the applied index, as the application would after taking a snapshot. */
   compact(checker: Checker): string {
     const raw = this.raw;
-    if (raw === undefined || this.applied <= this.log.snapIndex) return `node ${this.id}: nothing to compact`;
+    if (raw === undefined || this.applied <= this.disk.log.snapIndex) return `node ${this.id}: nothing to compact`;
     // Like RaftNode, compact between advance() and the next ready(): while a Ready is being written,
     // the core may already hold a newer snapshot than the state machine (it asserts on that).
     if (this.writing !== undefined) return `node ${this.id}: write in flight, no compaction`;
     const snap = raw.compact(this.applied as LogIndex, encodeValues(this.values));
-    checker.compacted(this.id, this.log, snap);
-    // Compaction is a synced write (as in LevelRaftStorage), so it carries the unsynced one with it.
-    if (this.unsynced !== undefined) this.storage.persistSync({ entries: [], hardState: this.unsynced });
-    this.unsynced = undefined;
-    this.storage.compactSync(snap);
+    this.disk.compact(snap, checker);
     return `node ${this.id} compacted to ${snap.meta.index}/t${snap.meta.term}`;
   }
 }

@@ -9,17 +9,19 @@
 import { SeededRandom } from '../../../src/raft/core/random.js';
 import { type Message, type NodeId, type PlantedBug, type RaftConfig, defaultRaftConfig, nodeId } from '../../../src/raft/core/types.js';
 import { MemoryRaftStorage, initialState } from '../../../src/raft/storage.js';
+import { SimTrace } from '../../support/sim-trace.js';
+import type { SimRunOptions, SimRunResult } from '../../support/sim-run.js';
+import { describeThrown } from '../../support/sim-violation.js';
 import { Clients } from './clients.js';
 import { EventQueue } from './event-queue.js';
-import { type SimEvent, formatMessage } from './events.js';
+import { type SimEvent, formatMessage, simTraceEvents } from './events.js';
 import { Checker } from './invariants.js';
 import { Liveness } from './liveness.js';
 import { Nemesis } from './nemesis.js';
 import { Network } from './network.js';
 import { type SimParams, drawParams } from './params.js';
 import { type DriverHooks, SimNode } from './sim-node.js';
-import { Trace } from './trace.js';
-import { SimViolation } from './violation.js';
+import { type InvariantName, SimViolation } from './violation.js';
 import type { World } from './world.js';
 
 export const EVENTS_DEFAULT = 16000;
@@ -35,15 +37,7 @@ const LIVENESS_TICKS_CAP = 3000;
 /** A hard cap on liveness-phase events, in case time stops advancing. */
 const LIVENESS_EVENTS_MAX = 200_000;
 
-export interface SimOptions {
-  readonly seed: number;
-  /** Events in the fault phase. */
-  readonly events?: number;
-  readonly bugs?: readonly PlantedBug[];
-  /** Receives every event as a line (--verbose). */
-  readonly verbose?: (line: string) => void;
-  readonly traceLines?: number;
-}
+export type SimOptions = SimRunOptions<PlantedBug>;
 
 export interface SimStats {
   readonly events: number;
@@ -62,13 +56,7 @@ export interface SimStats {
   readonly livenessMs: number;
 }
 
-export interface SimResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly violation: { readonly invariant: SimViolation['invariant']; readonly detail: string } | undefined;
-  readonly lastEvents: readonly string[];
-  readonly stats: SimStats;
-  readonly traceHash: number;
+export interface SimResult extends SimRunResult<InvariantName, SimStats> {
   readonly params: SimParams;
 }
 
@@ -90,7 +78,7 @@ class Simulation implements World {
   readonly network: Network;
   readonly checker = new Checker();
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly trace: Trace;
+  private readonly trace: SimTrace<SimEvent>;
   private readonly clients: Clients;
   private readonly nemesis: Nemesis;
   private readonly liveness: Liveness;
@@ -104,7 +92,7 @@ class Simulation implements World {
     this.random = new SeededRandom(options.seed);
     this.params = drawParams(this.random);
     this.nodes = this.buildNodes();
-    this.trace = new Trace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose);
+    this.trace = new SimTrace(options.traceLines ?? TRACE_LINES_DEFAULT, options.verbose, simTraceEvents);
     this.network = new Network(this.random, this.params, (delayMs, event) => this.schedule(delayMs, event), () => this.now);
     this.clients = new Clients(this);
     this.nemesis = new Nemesis(this);
@@ -310,7 +298,7 @@ class Simulation implements World {
     return {
       seed: this.options.seed,
       ok: violation === undefined,
-      violation: violation === undefined ? undefined : { invariant: violation.invariant, detail: violation.detail },
+      violation: violation?.report,
       lastEvents: violation === undefined ? [] : this.trace.lastLines(),
       stats: this.stats(),
       traceHash: this.trace.hash,
@@ -340,10 +328,5 @@ class Simulation implements World {
 
 /** Anything thrown that is not an invariant check is the core (or the simulator) failing outright. */
 function toViolation(e: unknown): SimViolation {
-  if (e instanceof SimViolation) return e;
-  if (e instanceof Error) {
-    const frames = (e.stack ?? '').split('\n').slice(1, 5).map((l) => l.trim()).join(' < ');
-    return new SimViolation('core-exception', `${e.name}: ${e.message} at ${frames}`);
-  }
-  return new SimViolation('core-exception', String(e));
+  return e instanceof SimViolation ? e : new SimViolation('core-exception', describeThrown(e));
 }

@@ -1,5 +1,6 @@
-// A broken invariant. `invariant` is a stable name (tests match on it); `detail` says exactly which
-// nodes, indexes and terms disagree.
+// A broken invariant of the raft simulation (its Checker's, mostly). The metadata simulator checks
+// these too, on its controllers' raft cores, and tells them from its own by their class.
+import { Violation } from '../../support/sim-violation.js';
 
 export type InvariantName =
   | 'one-leader-per-term'
@@ -16,11 +17,8 @@ export type InvariantName =
   /** The run never finished: an event never returned (an endless loop), found by the CLI's watchdog. */
   | 'hang';
 
-export class SimViolation extends Error {
+export class SimViolation extends Violation<InvariantName> {
   override readonly name = 'SimViolation';
-  constructor(readonly invariant: InvariantName, readonly detail: string) {
-    super(`${invariant}: ${detail}`);
-  }
 }
 
 export function check(condition: boolean, invariant: InvariantName, detail: () => string): asserts condition {
