@@ -16,7 +16,7 @@ import { DiskPartitionLog } from '../broker/log/disk-log.js';
 import { BlockProducerIds } from '../broker/producer-ids.js';
 import { serveFollowerFetch } from '../broker/replica/leader-fetch.js';
 import { ReplicaManager } from '../broker/replica/replica-manager.js';
-import { grpcReplicaFetchClient, replicaService } from '../broker/replica/replica-service.js';
+import { grpcReplicaFetchClient, replicaService, serveFetchStream, type replicapb } from '../broker/replica/replica-service.js';
 import { ControllerClient } from '../metadata/controller-client.js';
 import { controllerHandlers } from '../metadata/controller-handlers.js';
 import { controllerService } from '../metadata/controller-service.js';
@@ -127,10 +127,9 @@ export class FlotillaServer {
       const epoch = () => broker?.epoch ?? -1;
       const rm = startReplicaManager(config, controllerClient, epoch, log);
       replicas = rm;
+      const replicaLog = log.child({ component: 'replica-service' });
       replicaHandlers = {
-        fetch: ((call: grpc.ServerUnaryCall<never, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-          serveFollowerFetch(rm, call.request).then((answer) => callback(null, answer), (error: Error) => callback(error, null));
-        }) as grpc.UntypedHandleCall,
+        fetch: ((call: grpc.ServerDuplexStream<replicapb.IFetchRequest, replicapb.IFetchResponse>) => serveFetchStream(call, (request) => serveFollowerFetch(rm, request), replicaLog)) as grpc.UntypedHandleCall,
       };
       cleanups.push(metadata.subscribe((image) => void rm.applyImage(image)));
       void rm.applyImage(metadata.image);
@@ -258,11 +257,14 @@ function followBrokerAddresses(metadata: MetadataStateMachine, transport: GrpcTr
 /** Service handlers that forward to ones created later; until then, callers get UNAVAILABLE. */
 function lateBound(definition: grpc.ServiceDefinition, get: () => grpc.UntypedServiceImplementation | undefined): grpc.UntypedServiceImplementation {
   const out: grpc.UntypedServiceImplementation = {};
-  for (const name of Object.keys(definition)) {
-    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+  for (const [name, method] of Object.entries(definition)) {
+    const streaming = method.requestStream || method.responseStream;
+    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown> & grpc.ServerDuplexStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const target = get()?.[name] as ((c: typeof call, cb: typeof callback) => void) | undefined;
-      if (target === undefined) callback({ code: 14, details: 'controller starting' } as grpc.ServiceError, null);
-      else target(call, callback);
+      const starting = { code: 14 /* UNAVAILABLE */, details: 'node starting' };
+      if (target !== undefined) target(call, callback);
+      else if (streaming) call.emit('error', starting);
+      else callback(starting as grpc.ServiceError, null);
     }) as grpc.UntypedHandleCall;
   }
   return out;
