@@ -1,12 +1,15 @@
 // Seeded model test: random appends (leader and follower), truncations, reads, timestamp lookups and
 // reopens (clean, and as after a crash with no recovery point) applied to DiskPartitionLog and to
-// MemoryPartitionLog; after every step both must answer alike. Replay one seed with LOG_MODEL_SEED=N;
+// MemoryPartitionLog; after every step both must answer alike. The disk log's tail cache gets a
+// budget of a few batches, so reads are answered from the cache, from the files, and across the
+// cache's edge. Replay one seed with LOG_MODEL_SEED=N;
 // LOG_MODEL_SEEDS=N runs seeds 1..N (12 by default).
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SeededRandom } from '../../src/raft/core/random.js';
+import { TailCacheBudget } from '../../src/broker/log/tail-cache.js';
 import { DiskPartitionLog, RECOVERY_POINT_FILE } from '../../src/broker/log/disk-log.js';
 import { MemoryPartitionLog } from '../../src/broker/log/memory-log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, type PartitionLog } from '../../src/broker/log/partition-log.js';
@@ -23,6 +26,7 @@ interface World {
   readonly rnd: SeededRandom;
   readonly dir: string;
   readonly config: LogConfig;
+  readonly tailCacheBudget: TailCacheBudget;
   disk: DiskPartitionLog;
   readonly memory: MemoryPartitionLog;
   epoch: number;
@@ -69,8 +73,9 @@ async function step(w: World, history: string[]): Promise<void> {
     const crash = w.rnd.chance(0.5);
     history.push(crash ? 'reopen after crash' : 'reopen');
     await w.disk.close();
+    assert.equal(w.tailCacheBudget.bytes, 0, 'a closed log holds nothing in the tail cache budget');
     if (crash) await rm(join(w.dir, RECOVERY_POINT_FILE), { force: true });
-    w.disk = await DiskPartitionLog.open(w.dir, { config: w.config, logger: silentLogger });
+    w.disk = await DiskPartitionLog.open(w.dir, { config: w.config, logger: silentLogger, tailCacheBudget: w.tailCacheBudget });
   } else if (r < 70) {
     history.push('flush');
     await w.disk.flush();
@@ -104,13 +109,15 @@ for (const seed of SEEDS) {
     withTempDir(async (dir) => {
       const rnd = new SeededRandom(seed);
       const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytesMax: 2500 + rnd.int(2500), indexIntervalBytes: 64 + rnd.int(400), segmentAgeMsMax: 200 + rnd.int(2000) };
-      const w: World = { rnd, dir, config, disk: await DiskPartitionLog.open(dir, { config, logger: silentLogger }), memory: new MemoryPartitionLog(config), epoch: 0, clockTs: 1_000_000 };
+      const tailCacheBudget = new TailCacheBudget(rnd.int(4000));
+      const w: World = { rnd, dir, config, tailCacheBudget, disk: await DiskPartitionLog.open(dir, { config, logger: silentLogger, tailCacheBudget }), memory: new MemoryPartitionLog(config), epoch: 0, clockTs: 1_000_000 };
       const history: string[] = [];
       let segmentsMax = 0;
       try {
         for (let i = 0; i < STEPS; i++) {
           await step(w, history);
           await checkSame(w.disk, w.memory, rnd);
+          assert.ok(tailCacheBudget.bytes <= tailCacheBudget.bytesMax, `tail cache holds ${tailCacheBudget.bytes} B over its ${tailCacheBudget.bytesMax} B budget`);
           segmentsMax = Math.max(segmentsMax, w.disk.segmentBaseOffsets.length);
         }
         assert.ok(segmentsMax >= 2, `the run should cross segments (at most ${segmentsMax} seen)`);

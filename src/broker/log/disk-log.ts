@@ -20,6 +20,7 @@ import { checkAppendFits, checkReadRange } from './memory-log.js';
 import { DEFAULT_LOG_CONFIG, type AppendResult, type LogConfig, type PartitionLog, type ReadResult, type TimestampOffset } from './partition-log.js';
 import { Segment, SEGMENT_BYTES_LIMIT } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
+import { TailCache, type TailCacheBudget } from './tail-cache.js';
 import { offset, systemClockMs, type ClockMs, type LeaderEpoch, type Offset } from './types.js';
 
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
@@ -28,10 +29,13 @@ export interface DiskLogOptions {
   readonly config?: LogConfig;
   readonly clockMs?: ClockMs;
   readonly logger?: Logger;
+  /** The budget this log's tail cache shares (default: the process-wide one). */
+  readonly tailCacheBudget?: TailCacheBudget;
 }
 
 export class DiskPartitionLog implements PartitionLog {
   readonly #queue = new SerialQueue();
+  readonly #tail: TailCache;
   #closed = false;
 
   private constructor(
@@ -41,7 +45,10 @@ export class DiskPartitionLog implements PartitionLog {
     private segments: Segment[],
     private epochs: LeaderEpochCache,
     private recoveryPoint: Offset,
-  ) {}
+    tailCacheBudget: TailCacheBudget | undefined,
+  ) {
+    this.#tail = new TailCache(tailCacheBudget);
+  }
 
   static async open(dir: string, options: DiskLogOptions = {}): Promise<DiskPartitionLog> {
     const config = options.config ?? DEFAULT_LOG_CONFIG;
@@ -59,7 +66,7 @@ export class DiskPartitionLog implements PartitionLog {
       throw e;
     }
     const end = segments.at(-1)!.nextOffset;
-    const self = new DiskPartitionLog(dir, config, options.clockMs ?? systemClockMs, segments, epochs, offset(Math.min(recovered, end)));
+    const self = new DiskPartitionLog(dir, config, options.clockMs ?? systemClockMs, segments, epochs, offset(Math.min(recovered, end)), options.tailCacheBudget);
     const cutEnd = epochs.truncateFromEnd(end);
     const cutStart = epochs.truncateFromStart(self.logStartOffset);
     if (cutEnd || cutStart) await self.#persistEpochs();
@@ -89,18 +96,32 @@ export class DiskPartitionLog implements PartitionLog {
   append(batches: Buffer, leaderEpoch: LeaderEpoch): Promise<AppendResult> {
     return this.#serial(async () => {
       checkAppendFits(batches, this.config);
-      return this.#store(batches, stampLeaderAppend(batches, this.logEndOffset, leaderEpoch));
+      const checked = stampLeaderAppend(batches, this.logEndOffset, leaderEpoch);
+      const result = await this.#store(batches, checked);
+      this.#tail.appended(batches, checked.batches);
+      return result;
     });
   }
 
   appendAsFollower(batches: Buffer): Promise<AppendResult> {
     return this.#serial(async () => {
       checkAppendFits(batches, this.config);
+      // Only a leader's reads are served from the cache; a follower's appends would just churn it.
+      this.#tail.clear();
       return this.#store(batches, checkFollowerAppend(batches, this.logEndOffset));
     });
   }
 
   async #store(buf: Buffer, checked: CheckedAppend): Promise<AppendResult> {
+    try {
+      return await this.#write(buf, checked);
+    } catch (e) {
+      this.#tail.clear(); // the log may end anywhere now; the cache must not claim it ends after its batches
+      throw e;
+    }
+  }
+
+  async #write(buf: Buffer, checked: CheckedAppend): Promise<AppendResult> {
     const newestTimestamp = Math.max(...checked.batches.map((b) => b.header.maxTimestamp));
     if (this.#shouldRoll(buf.length, checked.result.lastOffset, newestTimestamp)) await this.#roll();
     let epochsChanged = false;
@@ -129,6 +150,8 @@ export class DiskPartitionLog implements PartitionLog {
   read(from: Offset, maxBytes: number, maxOffsetExclusive: Offset): Promise<ReadResult> {
     return this.#serial(async () => {
       checkReadRange(from, this.logStartOffset, this.logEndOffset);
+      const cached = this.#tail.read(from, maxBytes, maxOffsetExclusive);
+      if (cached !== undefined) return cached;
       const slices: Buffer[] = [];
       let size = 0;
       let next = from;
@@ -156,6 +179,7 @@ export class DiskPartitionLog implements PartitionLog {
   truncateTo(to: Offset): Promise<void> {
     return this.#serial(async () => {
       if (to >= this.logEndOffset) return;
+      this.#tail.truncateTo(to);
       await this.#lowerRecoveryPoint(to);
       while (this.segments.length > 1 && this.#active.baseOffset >= to) await this.segments.pop()!.delete();
       await this.#active.truncateTo(to);
@@ -165,6 +189,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   truncateFullyAndStartAt(start: Offset): Promise<void> {
     return this.#serial(async () => {
+      this.#tail.clear();
       await this.#lowerRecoveryPoint(start);
       for (const s of this.segments) await s.delete();
       this.segments = [await Segment.openFiles(this.dir, start, this.config.indexIntervalBytes)];
@@ -201,6 +226,7 @@ export class DiskPartitionLog implements PartitionLog {
     return this.#serial(async () => {
       const doomed = this.#expiredCount();
       for (let i = 0; i < doomed; i++) await this.segments.shift()!.delete();
+      this.#tail.dropBelow(this.logStartOffset);
       if (doomed > 0 && this.epochs.truncateFromStart(this.logStartOffset)) await this.#persistEpochs();
       return doomed;
     });
@@ -234,6 +260,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   close(): Promise<void> {
     return this.#serial(async () => {
+      this.#tail.clear();
       await this.#flush();
       for (const s of this.segments) await s.close();
       this.#closed = true;
