@@ -101,29 +101,34 @@ describe('DiskPartitionLog segments', () => {
 });
 
 describe('DiskPartitionLog retention', () => {
-  test('by time: segments whose newest timestamp is older than retention.ms go, never the active one', () =>
+  test('by time: segments whose newest timestamp is older than retention.ms go; the active one only once the HW reaches the log end', () =>
     withTempDir(async (dir) => {
       let now = 1_000;
       const log = await filled(dir, 12, { retentionMs: 100 }, () => now);
-      assert.equal(await log.applyRetention(), 0);
+      assert.equal(await log.applyRetention(log.logEndOffset), 0);
       now = 1041 + 100 + 1; // the first segment's newest record is at 1041
-      assert.equal(await log.applyRetention(), 1);
+      assert.equal(await log.applyRetention(log.logEndOffset), 1);
       assert.deepEqual([log.logStartOffset, log.segmentBaseOffsets], [10, [10, 20]]);
       assert.deepEqual(log.epochEntries[0], { epoch: 2, startOffset: 10 });
       now = 1_000_000;
-      assert.equal(await log.applyRetention(), 1);
+      assert.equal(await log.applyRetention(offset(23)), 1, 'the active segment holds 23, at the HW');
       assert.deepEqual(log.segmentBaseOffsets, [20]);
       await assert.rejects(log.read(offset(0), 100, offset(24)), /outside/);
+      assert.equal(await log.applyRetention(offset(24)), 1, 'the HW reached the log end: the active segment goes after a roll');
+      assert.deepEqual([log.logStartOffset, log.logEndOffset, log.segmentBaseOffsets], [24, 24, [24]]);
+      assert.deepEqual(log.epochEntries, [{ epoch: 3, startOffset: 24 }], 'the latest epoch stays, moved to the new start');
+      assert.equal(await log.applyRetention(offset(24)), 0, 'an empty active segment stays');
+      await log.append(batch(2, now), epoch(3));
       await log.close();
       const again = await openLog(dir);
-      assert.deepEqual([again.logStartOffset, again.logEndOffset], [20, 24]);
+      assert.deepEqual([again.logStartOffset, again.logEndOffset], [24, 26]);
       await again.close();
     }));
 
   test('by size: the oldest segments go while the rest stays at least retention.bytes', () =>
     withTempDir(async (dir) => {
       const log = await filled(dir, 12, { retentionBytes: BATCH_BYTES * 6, retentionMs: -1 });
-      assert.equal(await log.applyRetention(), 1); // 12 batches; dropping 5 leaves 7 >= 6, dropping 10 leaves 2
+      assert.equal(await log.applyRetention(log.logEndOffset), 1); // 12 batches; dropping 5 leaves 7 >= 6, dropping 10 leaves 2
       assert.deepEqual(log.segmentBaseOffsets, [10, 20]);
       await log.close();
     }));

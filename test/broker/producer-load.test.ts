@@ -155,7 +155,7 @@ async function assertRebuilt(w: World, snapshotOffset: Offset | undefined): Prom
 /** Retention with a snapshot just before, as Kafka has one at each segment roll. */
 async function retention(w: World): Promise<void> {
   await w.manager.takeSnapshot(w.replica.log.logEndOffset);
-  const removed = await w.replica.log.applyRetention();
+  const removed = await w.replica.log.applyRetention(w.replica.log.logEndOffset); // all committed: no HW here
   const deleted = await w.manager.onLogStartOffsetIncremented(w.replica.log.logStartOffset);
   w.history.push(`retention: ${removed} removed, start ${w.replica.log.logStartOffset}, ${deleted} snapshots deleted`);
   assert.ok((await w.replica.store.list()).every((at) => at >= w.replica.log.logStartOffset));
@@ -242,7 +242,7 @@ describe('which snapshots a load uses', () => {
     await appendAll(manager, log, [0, 1]);
     await manager.takeSnapshot(log.logEndOffset);
     await appendAll(manager, log, [2, 3]);
-    await log.applyRetention(); // keeps the newest batch only
+    await log.applyRetention(offset(3)); // a HW of 3 keeps the newest batch only
     assert.equal(log.logStartOffset, 3);
     assert.deepEqual(manager.entry(pid)?.batches.map((b) => b.lastSeq), [0, 1, 2, 3], 'the live state keeps what it knew');
     // The snapshot at 2 ends at sequence 1, but sequence 2 was in the batches retention removed:
@@ -265,7 +265,7 @@ describe('which snapshots a load uses', () => {
     await manager.takeSnapshot(log.logEndOffset);
     const plain = encodeBatch({ records: [{ value: null, timestamp: 500_000 }] });
     await appendBuf(manager, log, plain);
-    await log.applyRetention();
+    await log.applyRetention(offset(3)); // a HW of 3 keeps the newest batch
     assert.equal(log.logStartOffset, 3);
     assert.equal(await manager.onLogStartOffsetIncremented(log.logStartOffset), 1);
     assert.deepEqual(await store.list(), [3]);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { MemoryPartitionLog } from '../../src/broker/log/memory-log.js';
 import { serveFollowerFetch } from '../../src/broker/replica/leader-fetch.js';
 import { ReplicaManager, type ReplicaManagerConfig } from '../../src/broker/replica/replica-manager.js';
-import { alterPartition, brokerHeartbeat, createTopics, fenceBroker, registerBroker, type CreateTopicRequest } from '../../src/metadata/controller/index.js';
+import { alterConfigs, alterPartition, brokerHeartbeat, createTopics, fenceBroker, registerBroker, type AlterConfigOp, type CreateTopicRequest } from '../../src/metadata/controller/index.js';
 import { EMPTY_IMAGE, type MetadataImage, type PartitionRegistration } from '../../src/metadata/image.js';
 import { brokerEpoch, brokerId, partitionIndex, type BrokerId, type TopicId } from '../../src/metadata/types.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -26,6 +26,8 @@ export class ReplicationHarness {
 
   /** Flushes requested of every log, by broker id. */
   readonly flushes = new Map<number, number>();
+  /** Config changes handed to every log (reconfigure calls), by broker id. */
+  readonly reconfigures = new Map<number, number>();
 
   static async start(ids: readonly number[], config: Partial<ReplicaManagerConfig> = {}): Promise<ReplicationHarness> {
     const h = new ReplicationHarness(await mkdtemp(join(tmpdir(), 'flotilla-repl-')));
@@ -45,6 +47,11 @@ export class ReplicationHarness {
         log.flush = () => {
           this.flushes.set(id, (this.flushes.get(id) ?? 0) + 1);
           return flush();
+        };
+        const reconfigure = log.reconfigure.bind(log);
+        log.reconfigure = (config) => {
+          this.reconfigures.set(id, (this.reconfigures.get(id) ?? 0) + 1);
+          return reconfigure(config);
         };
         return log;
       },
@@ -93,6 +100,14 @@ export class ReplicationHarness {
     this.image = applyResult(this.image, result);
     await this.publish();
     return this.image.topicsByName.get(name)!.id;
+  }
+
+  /** The controller alters configs (IncrementalAlterConfigs SET/DELETE, all accepted) and every broker applies the image. */
+  async alterConfigs(ops: readonly AlterConfigOp[]): Promise<void> {
+    const result = alterConfigs(this.image, ops, { validateOnly: false });
+    for (const r of result.response) assert.equal(r.error, undefined, r.error?.message);
+    this.image = applyResult(this.image, result);
+    await this.publish();
   }
 
   registration(topic: string, partition = 0): PartitionRegistration {

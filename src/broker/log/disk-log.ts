@@ -16,9 +16,9 @@ import { OffsetCheckpoint } from './checkpoint.js';
 import { LogError } from './errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, readEpochCheckpoint, writeEpochCheckpoint, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { loadSegments } from './log-loader.js';
-import { checkAppendFits, checkReadRange } from './memory-log.js';
+import { checkAppendFits, checkLogConfig, checkReadRange } from './memory-log.js';
 import { DEFAULT_LOG_CONFIG, type AppendResult, type LogConfig, type PartitionLog, type ReadResult, type TimestampOffset } from './partition-log.js';
-import { Segment, SEGMENT_BYTES_LIMIT } from './segment.js';
+import { Segment } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { TailCache, type TailCacheBudget } from './tail-cache.js';
 import { offset, systemClockMs, type ClockMs, type LeaderEpoch, type Offset } from './types.js';
@@ -40,7 +40,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   private constructor(
     readonly dir: string,
-    readonly config: LogConfig,
+    private logConfig: LogConfig,
     private readonly clockMs: ClockMs,
     private segments: Segment[],
     private epochs: LeaderEpochCache,
@@ -52,7 +52,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   static async open(dir: string, options: DiskLogOptions = {}): Promise<DiskPartitionLog> {
     const config = options.config ?? DEFAULT_LOG_CONFIG;
-    if (config.segmentBytesMax > SEGMENT_BYTES_LIMIT) throw new RangeError(`segmentBytesMax ${config.segmentBytesMax} exceeds ${SEGMENT_BYTES_LIMIT}`);
+    checkLogConfig(config);
     const log = options.logger ?? makeLogger('partition-log', { dir });
     const recoveryFile = new OffsetCheckpoint(join(dir, RECOVERY_POINT_FILE));
     // A missing or unreadable recovery point means nothing is known flushed: recover everything.
@@ -73,6 +73,9 @@ export class DiskPartitionLog implements PartitionLog {
     return self;
   }
 
+  get config(): LogConfig {
+    return this.logConfig;
+  }
   get logStartOffset(): Offset {
     return this.segments[0]!.baseOffset;
   }
@@ -222,9 +225,11 @@ export class DiskPartitionLog implements PartitionLog {
     });
   }
 
-  applyRetention(): Promise<number> {
+  applyRetention(highWatermark: Offset): Promise<number> {
     return this.#serial(async () => {
-      const doomed = this.#expiredCount();
+      const doomed = this.#expiredCount(highWatermark);
+      // A log always has an active segment: retiring the active one rolls a new, empty one first.
+      if (doomed === this.segments.length) await this.#roll();
       for (let i = 0; i < doomed; i++) await this.segments.shift()!.delete();
       this.#tail.dropBelow(this.logStartOffset);
       if (doomed > 0 && this.epochs.truncateFromStart(this.logStartOffset)) await this.#persistEpochs();
@@ -232,13 +237,20 @@ export class DiskPartitionLog implements PartitionLog {
     });
   }
 
-  /** How many of the oldest segments retention.ms or retention.bytes remove; never the active one. */
-  #expiredCount(): number {
+  /**
+   * How many of the oldest segments retention.ms or retention.bytes remove. As Kafka's
+   * UnifiedLog.deletableSegments: only a segment wholly below the HW (its end, the next segment's
+   * base or the log end, at most the HW), so the active one only once the HW reaches the log end,
+   * and never an empty active one.
+   */
+  #expiredCount(highWatermark: Offset): number {
     const { retentionMs, retentionBytes } = this.config;
     const now = this.clockMs();
     let total = this.segments.reduce((n, s) => n + s.sizeBytes, 0);
     let count = 0;
-    for (const seg of this.segments.slice(0, -1)) {
+    for (const [i, seg] of this.segments.entries()) {
+      const next = this.segments[i + 1];
+      if ((next?.baseOffset ?? this.logEndOffset) > highWatermark || (next === undefined && seg.isEmpty)) break;
       const tooOld = retentionMs >= 0 && now - seg.maxTimestamp > retentionMs;
       const tooBig = retentionBytes >= 0 && total - seg.sizeBytes >= retentionBytes;
       if (!tooOld && !tooBig) break;
@@ -246,6 +258,13 @@ export class DiskPartitionLog implements PartitionLog {
       count++;
     }
     return count;
+  }
+
+  reconfigure(config: LogConfig): Promise<void> {
+    return this.#serial(async () => {
+      checkLogConfig(config);
+      this.logConfig = config;
+    });
   }
 
   flush(): Promise<void> {

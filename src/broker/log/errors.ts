@@ -28,6 +28,8 @@ export type LogErrorCode =
   | 'NON_CONTIGUOUS_APPEND'
   /** One append larger than a segment may hold. */
   | 'RECORD_LIST_TOO_LARGE'
+  /** A LogConfig the log cannot apply (the controller refuses such values; this guards the log itself). */
+  | 'INVALID_CONFIG'
   /** The log was closed. */
   | 'CLOSED';
 
@@ -35,6 +37,7 @@ const RETRIABLE: Readonly<Record<LogErrorCode, boolean>> = {
   OFFSET_OUT_OF_RANGE: false,
   NON_CONTIGUOUS_APPEND: false,
   RECORD_LIST_TOO_LARGE: false,
+  INVALID_CONFIG: false,
   CLOSED: true,
 };
 

@@ -5,6 +5,7 @@ import { LogError } from './errors.js';
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { DEFAULT_LOG_CONFIG, type AppendResult, type LogConfig, type PartitionLog, type ReadResult, type TimestampOffset } from './partition-log.js';
 import { lastOffsetOf, type BatchHeader } from './record-batch.js';
+import { SEGMENT_BYTES_LIMIT } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { offset, systemClockMs, type ClockMs, type LeaderEpoch, type Offset } from './types.js';
 
@@ -22,7 +23,7 @@ export class MemoryPartitionLog implements PartitionLog {
   #closed = false;
 
   constructor(
-    readonly config: LogConfig = DEFAULT_LOG_CONFIG,
+    private logConfig: LogConfig = DEFAULT_LOG_CONFIG,
     private readonly clockMs: ClockMs = systemClockMs,
     startOffset: Offset = offset(0),
   ) {
@@ -30,6 +31,9 @@ export class MemoryPartitionLog implements PartitionLog {
     this.#end = startOffset;
   }
 
+  get config(): LogConfig {
+    return this.logConfig;
+  }
   get logStartOffset(): Offset {
     return this.#start;
   }
@@ -114,11 +118,11 @@ export class MemoryPartitionLog implements PartitionLog {
     });
   }
 
-  applyRetention(): Promise<number> {
+  applyRetention(highWatermark: Offset): Promise<number> {
     return this.#serial(async () => {
       const before = this.#batches.length;
-      this.#dropExpired();
-      this.#dropOversize();
+      this.#dropExpired(highWatermark);
+      this.#dropOversize(highWatermark);
       const removed = before - this.#batches.length;
       if (removed > 0) {
         this.#start = this.#batches.length === 0 ? this.#end : this.#batches[0]!.header.baseOffset;
@@ -128,17 +132,31 @@ export class MemoryPartitionLog implements PartitionLog {
     });
   }
 
-  // The newest batch stays, as the disk log keeps its active segment.
-  #dropExpired(): void {
-    if (this.config.retentionMs < 0) return;
-    const now = this.clockMs();
-    while (this.#batches.length > 1 && now - this.#batches[0]!.header.maxTimestamp > this.config.retentionMs) this.#batches.shift();
+  /** Whether the oldest batch lies wholly below the HW (Kafka deletes nothing above it) and `expired` holds for it. */
+  #oldestMayGo(highWatermark: Offset, expired: (b: StoredBatch) => boolean): boolean {
+    const b = this.#batches[0];
+    return b !== undefined && lastOffsetOf(b.header) < highWatermark && expired(b);
   }
 
-  #dropOversize(): void {
-    if (this.config.retentionBytes < 0) return;
+  #dropExpired(highWatermark: Offset): void {
+    const { retentionMs } = this.config;
+    if (retentionMs < 0) return;
+    const now = this.clockMs();
+    while (this.#oldestMayGo(highWatermark, (b) => now - b.header.maxTimestamp > retentionMs)) this.#batches.shift();
+  }
+
+  #dropOversize(highWatermark: Offset): void {
+    const { retentionBytes } = this.config;
+    if (retentionBytes < 0) return;
     let total = this.#batches.reduce((n, b) => n + b.bytes.length, 0);
-    while (this.#batches.length > 1 && total - this.#batches[0]!.bytes.length >= this.config.retentionBytes) total -= this.#batches.shift()!.bytes.length;
+    while (this.#oldestMayGo(highWatermark, (b) => total - b.bytes.length >= retentionBytes)) total -= this.#batches.shift()!.bytes.length;
+  }
+
+  reconfigure(config: LogConfig): Promise<void> {
+    return this.#serial(async () => {
+      checkLogConfig(config);
+      this.logConfig = config;
+    });
   }
 
   flush(): Promise<void> {
@@ -164,6 +182,20 @@ export function checkAppendFits(buf: Buffer, config: LogConfig): void {
   if (buf.length > config.segmentBytesMax) {
     throw new LogError('RECORD_LIST_TOO_LARGE', `${buf.length} bytes exceed segmentBytesMax ${config.segmentBytesMax}`);
   }
+}
+
+/** Refuses a config no log can run with: the controller validates topic configs, this guards the log. */
+export function checkLogConfig(config: LogConfig): void {
+  const { segmentBytesMax, segmentAgeMsMax, retentionMs, retentionBytes, indexIntervalBytes } = config;
+  const refuse = (why: string): never => {
+    throw new LogError('INVALID_CONFIG', why);
+  };
+  // Written so NaN fails every check.
+  if (!(Number.isInteger(segmentBytesMax) && segmentBytesMax >= 1 && segmentBytesMax <= SEGMENT_BYTES_LIMIT)) refuse(`segmentBytesMax ${segmentBytesMax} is outside [1, ${SEGMENT_BYTES_LIMIT}]`);
+  if (!(segmentAgeMsMax >= 1)) refuse(`segmentAgeMsMax ${segmentAgeMsMax} is below 1`);
+  if (!(retentionMs >= -1)) refuse(`retentionMs ${retentionMs} is below -1`);
+  if (!(retentionBytes >= -1)) refuse(`retentionBytes ${retentionBytes} is below -1`);
+  if (!(indexIntervalBytes >= 0)) refuse(`indexIntervalBytes ${indexIntervalBytes} is below 0`);
 }
 
 /** Offsets outside [logStartOffset, logEndOffset] cannot be read (Kafka's OFFSET_OUT_OF_RANGE). */

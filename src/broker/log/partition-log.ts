@@ -11,6 +11,12 @@
 //   exceeds `maxBytes` (so a consumer always progresses, as Kafka's KIP-74), and never a batch
 //   with an offset at or above `maxOffsetExclusive` (consumers are bounded by the high-water mark).
 // - Nothing is durable until flush() resolves; a crash may lose an unflushed suffix, never a prefix.
+// - reconfigure() changes the LogConfig of an open log, in turn with the other operations; each
+//   setting takes effect where it is next consulted, as in Kafka: segment.bytes and segment.ms at the
+//   next roll decision, index.interval.bytes in segments created after, retention at the next
+//   applyRetention(). A config the log cannot hold is refused and the old one stays.
+// - applyRetention() deletes nothing holding an offset at or above the high-water mark it is given
+//   (Kafka's UnifiedLog.deletableSegments), so the log start offset never passes the HW.
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import type { LeaderEpoch, Offset } from './types.js';
 
@@ -54,6 +60,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
 });
 
 export interface PartitionLog {
+  /** The settings in force (the last one reconfigure() accepted, else the one the log was opened with). */
+  readonly config: LogConfig;
   readonly logStartOffset: Offset;
   readonly logEndOffset: Offset;
   /** The epoch cache's entries, oldest first. */
@@ -73,8 +81,14 @@ export interface PartitionLog {
   endOffsetForEpoch(epoch: LeaderEpoch): EpochEndOffset;
   /** The first record with a timestamp at or after `timestamp`, as ListOffsets; undefined if none. */
   offsetForTimestamp(timestamp: number): Promise<TimestampOffset | undefined>;
-  /** Deletes what retention.ms and retention.bytes allow; returns the number of batches' segments removed. */
-  applyRetention(): Promise<number>;
+  /**
+   * Deletes what retention.ms and retention.bytes allow among the oldest segments (batches, in
+   * memory) that lie wholly below `highWatermark`; returns how many were removed. The active
+   * segment goes too once it qualifies, after a roll, as in Kafka.
+   */
+  applyRetention(highWatermark: Offset): Promise<number>;
+  /** Replaces the config; throws LogError('INVALID_CONFIG') and keeps the old one if `config` cannot apply. */
+  reconfigure(config: LogConfig): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -244,12 +244,15 @@ export class Partition {
 
   /**
    * Applies retention.ms / retention.bytes to this replica's log (returns the segments removed)
-   * and forgets producers idle past producer.id.expiration.ms.
+   * and forgets producers idle past producer.id.expiration.ms. Only what lies below this replica's
+   * own HW may go, leader or follower, as in Kafka: the log start offset never passes the HW, so a
+   * consumer never sees it jump over records it was not yet allowed to read, and a leader whose HW
+   * lags (it has not heard from its followers yet) deletes less rather than more.
    */
   applyRetention(): Promise<number> {
     return this.queue.run(async () => {
       this.producers.removeExpired();
-      const removed = await this.log.applyRetention();
+      const removed = await this.log.applyRetention(this.hw);
       if (removed > 0) {
         await this.producers.onLogStartOffsetIncremented(this.log.logStartOffset);
         if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;

@@ -8,9 +8,14 @@
 //
 // Images are applied one at a time, in order; an image that arrives while one is being applied
 // waits, and only the newest waiting one is applied (each image is a whole state, not a change).
+//
+// Topic configs: min.insync.replicas and max.message.bytes are read from the newest image on every
+// request. The log settings (segment.bytes, segment.ms, retention.ms, retention.bytes,
+// index.interval.bytes) live in each open log; an image that changes them hands the topic's logs
+// their new LogConfig (Kafka's LogManager.updateTopicConfig), so none of them needs a restart.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { minInsyncReplicas, topicConfigNumber } from '../../metadata/configs.js';
+import { CLUSTER_DEFAULT_RESOURCE, minInsyncReplicas, topicConfigNumber } from '../../metadata/configs.js';
 import type { MetadataImage, PartitionRegistration, TopicImage } from '../../metadata/image.js';
 import { NO_LEADER, type BrokerId, type LeaderEpoch, type PartitionEpoch, type PartitionIndex, type TopicId } from '../../metadata/types.js';
 import type { Logger } from '../../util/log.js';
@@ -187,7 +192,46 @@ export class ReplicaManager {
       if (seen.has(id)) continue;
       await this.removePartition(id, h, !image.topicsById.has(h.partition.key.topicId));
     }
+    const retentionChanged = await this.reconfigureLogs(this.image, image);
     this.image = image;
+    // Kafka leaves a new retention to the next log.retention.check.interval.ms (5 minutes by
+    // default). An operator lowering retention usually wants the space back now, and one pass over
+    // the topic's partitions is cheap, so those partitions are checked at once.
+    await this.retain(retentionChanged);
+  }
+
+  /**
+   * Gives every open log whose topic's log settings differ in `image` from `previous` its new
+   * LogConfig; returns the partitions whose retention changed. Images come often and rarely change
+   * configs: a topic is looked at only when its config map or the cluster defaults are a different
+   * object (the image shares unchanged maps), and a log is reconfigured only when a value differs.
+   */
+  private async reconfigureLogs(previous: MetadataImage | undefined, image: MetadataImage): Promise<Partition[]> {
+    // Logs opened from the first image already have its settings.
+    if (previous === undefined) return [];
+    const defaultsChanged = previous.configs.broker.get(CLUSTER_DEFAULT_RESOURCE) !== image.configs.broker.get(CLUSTER_DEFAULT_RESOURCE);
+    const configs = new Map<string, LogConfig>();
+    const retentionChanged: Partition[] = [];
+    for (const { partition: p } of this.hosted.values()) {
+      const topic = p.key.topic;
+      if (!defaultsChanged && previous.configs.topic.get(topic) === image.configs.topic.get(topic)) continue;
+      const config = configs.get(topic) ?? logConfigOf(image, topic);
+      configs.set(topic, config);
+      const old = p.log.config;
+      const changed = LOG_CONFIG_KEYS.filter((k) => old[k] !== config[k]);
+      if (changed.length === 0) continue;
+      const where = { topic, partition: p.key.partition };
+      try {
+        await p.log.reconfigure(config);
+      } catch (error) {
+        // The controller refuses such values; keeping the old settings beats breaking the log.
+        this.options.log.warn({ err: error, ...where }, 'the new log config cannot apply; keeping the old one');
+        continue;
+      }
+      this.options.log.info({ ...where, changed: Object.fromEntries(changed.map((k) => [k, config[k]])) }, 'log config changed');
+      if (changed.includes('retentionMs') || changed.includes('retentionBytes')) retentionChanged.push(p);
+    }
+    return retentionChanged;
   }
 
   private async applyPartition(image: MetadataImage, topic: TopicImage, index: PartitionIndex, reg: PartitionRegistration): Promise<void> {
@@ -326,9 +370,12 @@ export class ReplicaManager {
    * Deletes what retention.ms and retention.bytes allow on every replica, leader or follower, as
    * Kafka does (each replica applies the topic's retention to its own log).
    */
-  async applyRetention(): Promise<void> {
-    for (const h of this.hosted.values()) {
-      const p = h.partition;
+  applyRetention(): Promise<void> {
+    return this.retain([...this.hosted.values()].map((h) => h.partition));
+  }
+
+  private async retain(partitions: readonly Partition[]): Promise<void> {
+    for (const p of partitions) {
       try {
         const removed = await p.applyRetention();
         if (removed > 0) this.options.log.info({ topic: p.key.topic, partition: p.key.partition, segments: removed, logStartOffset: p.log.logStartOffset }, 'retention deleted old segments');
@@ -355,7 +402,9 @@ export class ReplicaManager {
   }
 }
 
-/** The log settings of `topic` from its configs (read once, when its log opens). */
+const LOG_CONFIG_KEYS: ReadonlyArray<keyof LogConfig> = ['segmentBytesMax', 'segmentAgeMsMax', 'retentionMs', 'retentionBytes', 'indexIntervalBytes'];
+
+/** The log settings of `topic` from its configs (when its log opens, and when an image changes them). */
 function logConfigOf(image: MetadataImage, topic: string): LogConfig {
   const n = (key: string) => topicConfigNumber(image, topic, key);
   return { segmentBytesMax: n('segment.bytes'), segmentAgeMsMax: n('segment.ms'), retentionMs: n('retention.ms'), retentionBytes: n('retention.bytes'), indexIntervalBytes: n('index.interval.bytes') };

@@ -38,6 +38,9 @@ export class TrackedLog implements PartitionLog {
     this.inner = new MemoryPartitionLog(config, clockMs);
   }
 
+  get config(): LogConfig {
+    return this.inner.config;
+  }
   get logStartOffset(): Offset {
     return this.inner.logStartOffset;
   }
@@ -83,9 +86,13 @@ export class TrackedLog implements PartitionLog {
     return this.inner.offsetForTimestamp(timestamp);
   }
 
-  applyRetention(): Promise<number> {
+  applyRetention(highWatermark: Offset): Promise<number> {
     this.touch(0);
-    return this.inner.applyRetention();
+    return this.inner.applyRetention(highWatermark);
+  }
+
+  reconfigure(config: LogConfig): Promise<void> {
+    return this.inner.reconfigure(config);
   }
 
   flush(): Promise<void> {
