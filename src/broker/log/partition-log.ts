@@ -73,6 +73,13 @@ export interface PartitionLog {
   endOffsetForEpoch(epoch: LeaderEpoch): EpochEndOffset;
   /** The first record with a timestamp at or after `timestamp`, as ListOffsets; undefined if none. */
   offsetForTimestamp(timestamp: number): Promise<TimestampOffset | undefined>;
+  /**
+   * The first record carrying the log's largest timestamp (ListOffsets -3, KIP-734): of the batches
+   * with the largest maxTimestamp the earliest, and in it the first record with that timestamp (every
+   * record of a LogAppendTime batch has it, so its base offset). Undefined if no batch has a
+   * timestamp. A compressed batch is not decoded: its base offset answers, which may be early.
+   */
+  maxTimestampRecord(): Promise<TimestampOffset | undefined>;
   /** Deletes what retention.ms and retention.bytes allow; returns the number of batches' segments removed. */
   applyRetention(): Promise<number>;
   flush(): Promise<void>;

@@ -83,6 +83,10 @@ export class TrackedLog implements PartitionLog {
     return this.inner.offsetForTimestamp(timestamp);
   }
 
+  maxTimestampRecord(): Promise<TimestampOffset | undefined> {
+    return this.inner.maxTimestampRecord();
+  }
+
   applyRetention(): Promise<number> {
     this.touch(0);
     return this.inner.applyRetention();
