@@ -35,8 +35,8 @@ const range = (name: ApiName, minVersion: number, maxVersion: number, flexibleFr
 export const SUPPORTED_APIS: readonly ApiRange[] = Object.freeze([
   range('Produce', 3, 9, 9),
   range('Fetch', 4, 12, 12),
-  // v7 adds the max-timestamp query (-3), which needs a scan we do not do yet.
-  range('ListOffsets', 0, 6, 6),
+  // v7 adds the max-timestamp query (-3, KIP-734); earlier versions refuse it per partition.
+  range('ListOffsets', 0, 7, 6),
   range('Metadata', 0, 12, 9),
   range('ApiVersions', 0, 3, 3),
   range('CreateTopics', 0, 7, 5),

@@ -5,7 +5,8 @@ import { DiskPartitionLog } from '../../src/broker/log/disk-log.js';
 import { CorruptRecordError, LogError } from '../../src/broker/log/errors.js';
 import { MemoryPartitionLog } from '../../src/broker/log/memory-log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, type PartitionLog } from '../../src/broker/log/partition-log.js';
-import { checkBatches } from '../../src/broker/log/record-batch.js';
+import { checkBatches, TIMESTAMP_TYPE_LOG_APPEND_BIT } from '../../src/broker/log/record-batch.js';
+import { encodeBatch } from '../../src/broker/log/records.js';
 import { offset } from '../../src/broker/log/types.js';
 import { silentLogger } from '../../src/util/log.js';
 import { batch, concat, epoch, ranges, withTempDir } from './log-support.js';
@@ -13,6 +14,10 @@ import { batch, concat, epoch, ranges, withTempDir } from './log-support.js';
 type Factory = (config: LogConfig, fn: (log: PartitionLog) => Promise<void>) => Promise<void>;
 
 const small: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytesMax: 1024, indexIntervalBytes: 128 };
+
+/** One batch whose records carry `timestamps` in order, 100-byte values (so `small` rolls segments often). */
+const stamped = (timestamps: readonly number[], attributes = 0): Buffer =>
+  encodeBatch({ attributes, records: timestamps.map((timestamp, i) => ({ timestamp, key: null, value: Buffer.alloc(100, i) })) });
 
 const factories: Record<string, Factory> = {
   memory: async (config, fn) => fn(new MemoryPartitionLog(config)),
@@ -117,6 +122,43 @@ for (const [name, withLog] of Object.entries(factories)) {
         assert.deepEqual(await log.offsetForTimestamp(1052), { offset: 17, timestamp: 1052 });
         assert.deepEqual(await log.offsetForTimestamp(1092), { offset: 29, timestamp: 1092 });
         assert.equal(await log.offsetForTimestamp(1093), undefined);
+      }));
+
+    test('maxTimestampRecord: the first record with the largest timestamp, earliest batch on ties, none when empty', () =>
+      withLog(small, async (log) => {
+        assert.equal(await log.maxTimestampRecord(), undefined);
+        // Out of order within and across batches; with `small` the disk log spreads them over segments.
+        for (const ts of [[100, 300, 200], [150], [250, 120], [500, 700, 650, 700], [400], [690, 100], [700, 100], [600]]) await log.append(stamped(ts), epoch(0));
+        if (log instanceof DiskPartitionLog) assert.ok(log.segmentBaseOffsets.length >= 3, `segments ${log.segmentBaseOffsets.join(',')}`);
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 7, timestamp: 700 });
+        await log.append(stamped([701, 50]), epoch(1));
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 16, timestamp: 701 });
+      }));
+
+    test('maxTimestampRecord: every record of a LogAppendTime batch carries its max timestamp', () =>
+      withLog(small, async (log) => {
+        await log.append(stamped([100, 200]), epoch(0));
+        await log.append(stamped([900, 950, 920], TIMESTAMP_TYPE_LOG_APPEND_BIT), epoch(0));
+        await log.append(stamped([940]), epoch(0));
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 2, timestamp: 950 });
+      }));
+
+    test('maxTimestampRecord: a truncation removing the max batch leaves the max of what remains', () =>
+      withLog(small, async (log) => {
+        // On disk: offsets 0-6 in a sealed segment holding the max (3-4), 7-10 in the active one.
+        for (const ts of [[100, 300], [200], [900, 950], [250, 280], [310, 305], [800], [100]]) await log.append(stamped(ts), epoch(0));
+        if (log instanceof DiskPartitionLog) assert.deepEqual(log.segmentBaseOffsets, [0, 7]);
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 4, timestamp: 950 });
+        await log.truncateTo(offset(9));
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 4, timestamp: 950 });
+        await log.truncateTo(offset(4)); // inside the max batch: it goes whole, with the segment after it
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 1, timestamp: 300 });
+        await log.append(stamped([300]), epoch(1)); // a tie: the earlier record stays the answer
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 1, timestamp: 300 });
+        await log.append(stamped([290, 301]), epoch(1));
+        assert.deepEqual(await log.maxTimestampRecord(), { offset: 5, timestamp: 301 });
+        await log.truncateTo(offset(0));
+        assert.equal(await log.maxTimestampRecord(), undefined);
       }));
 
     test('a closed log refuses work', () =>

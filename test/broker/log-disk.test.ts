@@ -8,6 +8,7 @@ import { CorruptCheckpointError } from '../../src/broker/log/checkpoint.js';
 import { DiskPartitionLog, RECOVERY_POINT_FILE } from '../../src/broker/log/disk-log.js';
 import { CorruptRecordError } from '../../src/broker/log/errors.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/broker/log/partition-log.js';
+import { encodeBatch } from '../../src/broker/log/records.js';
 import { segmentFileName } from '../../src/broker/log/segment.js';
 import { offset } from '../../src/broker/log/types.js';
 import { pino } from 'pino';
@@ -16,6 +17,13 @@ import { batch, epoch, ranges, readAll, withTempDir } from './log-support.js';
 
 const BATCH_BYTES = batch(2).length; // every batch(2) below has the same size
 const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytesMax: BATCH_BYTES * 5, indexIntervalBytes: BATCH_BYTES + 1 };
+
+/** A batch the size of batch(2) whose two records carry timestamps `first` and `second` (less than 64 apart). */
+function pair(first: number, second: number): Buffer {
+  const b = encodeBatch({ records: [first, second].map((timestamp, i) => ({ timestamp, key: Buffer.from(`k0000-000${i}`), value: Buffer.alloc(10, i) })) });
+  assert.equal(b.length, BATCH_BYTES);
+  return b;
+}
 
 const openLog = (dir: string, more: Partial<LogConfig> = {}, clockMs?: () => number, logger: Logger = silentLogger): Promise<DiskPartitionLog> =>
   DiskPartitionLog.open(dir, { config: { ...config, ...more }, logger, ...(clockMs === undefined ? {} : { clockMs }) });
@@ -97,6 +105,33 @@ describe('DiskPartitionLog segments', () => {
       assert.equal(again.logEndOffset, 12);
       assert.deepEqual(ranges(await again.read(offset(8), 1 << 20, offset(12))), [[8, 9], [10, 11]]);
       await again.close();
+    }));
+
+  test('the max-timestamp record survives reopening, recovery, and a truncation into a sealed segment', () =>
+    withTempDir(async (dir) => {
+      // Five batches a segment: offsets 0-9, 10-19, 20-23. The max, 995, is first at offset 14 (the
+      // first record of its batch), again later in that segment and in the next one.
+      const timestamps = [[100, 110], [120, 105], [130, 125], [140, 135], [150, 145], [200, 160], [970, 990], [995, 980], [990, 960], [995, 990], [995, 995], [500, 510]];
+      let log = await openLog(dir);
+      for (const [a, b] of timestamps) await log.append(pair(a!, b!), epoch(1));
+      assert.deepEqual(log.segmentBaseOffsets, [0, 10, 20]);
+      assert.deepEqual(await log.maxTimestampRecord(), { offset: 14, timestamp: 995 });
+      await log.close();
+      log = await openLog(dir); // sealed segments keep their indexes
+      assert.deepEqual(await log.maxTimestampRecord(), { offset: 14, timestamp: 995 });
+      await log.close();
+      await rm(join(dir, RECOVERY_POINT_FILE)); // every segment is scanned
+      log = await openLog(dir);
+      assert.deepEqual(await log.maxTimestampRecord(), { offset: 14, timestamp: 995 });
+      await log.truncateTo(offset(15)); // the batch holding 14-15 goes, and the segment after it
+      assert.deepEqual([log.segmentBaseOffsets, log.logEndOffset], [[0, 10], 14]);
+      assert.deepEqual(await log.maxTimestampRecord(), { offset: 13, timestamp: 990 });
+      await log.close();
+      log = await openLog(dir);
+      assert.deepEqual(await log.maxTimestampRecord(), { offset: 13, timestamp: 990 });
+      await log.append(pair(990, 996), epoch(2));
+      assert.deepEqual(await log.maxTimestampRecord(), { offset: 15, timestamp: 996 });
+      await log.close();
     }));
 });
 

@@ -1,8 +1,8 @@
 // Seeded model test: random appends (leader and follower), truncations, reads, timestamp lookups and
 // reopens (clean, and as after a crash with no recovery point) applied to DiskPartitionLog and to
-// MemoryPartitionLog; after every step both must answer alike. The disk log's tail cache gets a
-// budget of a few batches, so reads are answered from the cache, from the files, and across the
-// cache's edge. Replay one seed with LOG_MODEL_SEED=N;
+// MemoryPartitionLog; after every step both must answer alike, the max-timestamp record included.
+// The disk log's tail cache gets a budget of a few batches, so reads are answered from the cache,
+// from the files, and across the cache's edge. Replay one seed with LOG_MODEL_SEED=N;
 // LOG_MODEL_SEEDS=N runs seeds 1..N (12 by default).
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -102,6 +102,7 @@ async function checkSame(disk: PartitionLog, memory: PartitionLog, rnd: SeededRa
   assert.deepEqual(disk.epochEntries, memory.epochEntries);
   const e = epoch(rnd.int((memory.latestEpoch ?? 0) + 2));
   assert.deepEqual(disk.endOffsetForEpoch(e), memory.endOffsetForEpoch(e));
+  assert.deepEqual(await disk.maxTimestampRecord(), await memory.maxTimestampRecord(), 'max-timestamp record');
 }
 
 for (const seed of SEEDS) {

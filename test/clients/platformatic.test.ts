@@ -2,7 +2,7 @@
 // with headers at acks=-1, plain and idempotent, and its consumer reads them back. The consumer's
 // stream API (consume()) always joins a consumer group, so the records come back through
 // Consumer.fetch(), its groupless Fetch to one broker, from the partition leader; its
-// listOffsets() checks the end offset.
+// listOffsets() checks the end offset, and listOffsetsWithTimestamps() the max-timestamp query.
 //
 // @platformatic/kafka 1.35 implements Fetch v12-v17 only and names the topic in v12's topic field
 // with whatever `topicId` it is given: the topic's name for a broker whose Fetch stops at v12, its
@@ -38,6 +38,28 @@ describe('@platformatic/kafka 1.x', { timeout: 4 * CLIENT_DEADLINE_MS }, () => {
   });
 
   const options = () => ({ clientId: 'flotilla-platformatic-test', bootstrapBrokers: cluster.bootstrapServers(), retries: 10, retryDelay: 250, autocreateTopics: false });
+
+  it('listOffsetsWithTimestamps at -3 (ListOffsets v7, KIP-734): the first record carrying the largest timestamp', async () => {
+    const topic = uniqueTopic('platformatic-max-timestamp');
+    await createTopic(cluster, topic);
+    const now = BigInt(Date.now());
+    const timestamps = [now - 3000n, now, now - 1000n, now, now - 500n]; // the max first at offset 1
+    const producer = new Producer(options());
+    try {
+      // acks per send: a non-idempotent producer of this client ignores the constructor's (it sends acks=1).
+      await producer.send({ acks: ProduceAcks.ALL, messages: timestamps.map((timestamp, i) => ({ topic, partition: 0, value: Buffer.from(`v${i}`), timestamp })) });
+    } finally {
+      await producer.close();
+    }
+    const consumer = new Consumer({ ...options(), groupId: `unused-${topic}` });
+    try {
+      assert.equal((await consumer.listApis()).find((a) => a.name === 'ListOffsets')?.maxVersion, 7);
+      const found = await consumer.listOffsetsWithTimestamps({ topics: [topic], timestamp: -3n });
+      assert.deepEqual(found.get(topic)?.get(0), { offset: 1n, timestamp: now });
+    } finally {
+      await consumer.close();
+    }
+  });
 
   for (const idempotent of [false, true]) {
     it(`${idempotent ? 'idempotent ' : ''}producer at acks=-1, then the consumer's Fetch: ${RECORD_COUNT} records in order with offsets, keys, values and headers`, async () => {

@@ -88,11 +88,14 @@ describe('ListOffsets codec', () => {
     assert.deepEqual(decoded.topics[0]!.partitions[0]!.oldStyleOffsets, []);
   });
 
-  it('the max-timestamp sentinel (-3) and a negative offset survive a v7 round trip', () => {
+  it('v7: the max-timestamp sentinel (-3) is an int64 -3 on the wire, both ways', () => {
     const body: ListOffsetsRequest = { replicaId: 2, isolationLevel: 0, topics: [{ name: 'x', partitions: [{ partitionIndex: 3, currentLeaderEpoch: -1, timestamp: LIST_OFFSETS_TIMESTAMP.maxTimestamp, maxNumOffsets: 1 }] }] };
+    const bytes = i32(2) + i8(0) + arr(true, [str(true, 'x') + arr(true, [i32(3) + i32(-1) + i64(-3) + tags(true)]) + tags(true)]) + tags(true);
+    assert.equal(LIST_OFFSETS_TIMESTAMP.maxTimestamp, -3);
     const w = new Writer();
     encodeListOffsetsRequest(w, 7, body);
-    assert.deepEqual(decodeListOffsetsRequest(new Reader(w.written), 7), body);
+    assert.equal(w.written.toString('hex'), bytes);
+    assert.deepEqual(decodeListOffsetsRequest(new Reader(hex(bytes)), 7), body);
   });
 
   it('an offset or timestamp past 2^53 is malformed', () => {

@@ -31,7 +31,7 @@ export const handleRequest: RequestHandler = async (request, context) => {
     case 'Fetch':
       return { api: 'Fetch', body: await handleFetch(request.body, dataPlane(context)) };
     case 'ListOffsets':
-      return { api: 'ListOffsets', body: await handleListOffsets(request.body, dataPlane(context)) };
+      return { api: 'ListOffsets', body: await handleListOffsets(request.body, request.header.apiVersion, dataPlane(context)) };
     case 'OffsetForLeaderEpoch':
       return { api: 'OffsetForLeaderEpoch', body: handleOffsetForLeaderEpoch(request.body, dataPlane(context)) };
     case 'InitProducerId':

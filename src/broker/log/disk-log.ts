@@ -225,6 +225,15 @@ export class DiskPartitionLog implements PartitionLog {
     });
   }
 
+  maxTimestampRecord(): Promise<TimestampOffset | undefined> {
+    return this.#serial(async () => {
+      let best: Segment | undefined;
+      // Strictly greater: ties go to the earliest segment (as Kafka's maxBy); one without a timestamp (-1) never wins.
+      for (const seg of this.segments) if (seg.maxTimestamp > (best?.maxTimestamp ?? -1)) best = seg;
+      return best?.maxTimestampRecord();
+    });
+  }
+
   applyRetention(highWatermark: Offset): Promise<number> {
     return this.#serial(async () => {
       const doomed = this.#expiredCount(highWatermark);

@@ -9,6 +9,8 @@ import { SEGMENT_BYTES_LIMIT } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { offset, systemClockMs, type ClockMs, type LeaderEpoch, type Offset } from './types.js';
 
+const NO_TIMESTAMP = -1;
+
 interface StoredBatch {
   readonly header: BatchHeader;
   readonly bytes: Buffer;
@@ -115,6 +117,15 @@ export class MemoryPartitionLog implements PartitionLog {
     return this.#serial(async () => {
       const b = this.#batches.find((x) => x.header.maxTimestamp >= timestamp);
       return b === undefined ? undefined : timestampOffsetInBatch(b.bytes, b.header, timestamp);
+    });
+  }
+
+  maxTimestampRecord(): Promise<TimestampOffset | undefined> {
+    return this.#serial(async () => {
+      let best: StoredBatch | undefined;
+      // Strictly greater: ties go to the earliest batch; a batch without a timestamp (-1) never wins.
+      for (const b of this.#batches) if (b.header.maxTimestamp > (best?.header.maxTimestamp ?? NO_TIMESTAMP)) best = b;
+      return best === undefined ? undefined : timestampOffsetInBatch(best.bytes, best.header, best.header.maxTimestamp);
     });
   }
 

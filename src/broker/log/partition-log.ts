@@ -82,6 +82,13 @@ export interface PartitionLog {
   /** The first record with a timestamp at or after `timestamp`, as ListOffsets; undefined if none. */
   offsetForTimestamp(timestamp: number): Promise<TimestampOffset | undefined>;
   /**
+   * The first record carrying the log's largest timestamp (ListOffsets -3, KIP-734): of the batches
+   * with the largest maxTimestamp the earliest, and in it the first record with that timestamp (every
+   * record of a LogAppendTime batch has it, so its base offset). Undefined if no batch has a
+   * timestamp. A compressed batch is not decoded: its base offset answers, which may be early.
+   */
+  maxTimestampRecord(): Promise<TimestampOffset | undefined>;
+  /**
    * Deletes what retention.ms and retention.bytes allow among the oldest segments (batches, in
    * memory) that lie wholly below `highWatermark`; returns how many were removed. The active
    * segment goes too once it qualifies, after a roll, as in Kafka.

@@ -277,6 +277,20 @@ export class Segment {
     return hit;
   }
 
+  /** The first record carrying this segment's largest timestamp, or undefined if it has none. */
+  async maxTimestampRecord(): Promise<TimestampOffset | undefined> {
+    if (this.maxTimestamp === NO_TIMESTAMP) return undefined;
+    // #offsetOfMaxTimestamp is in the earliest batch reaching maxTimestamp: the walk stops there.
+    const at = await this.locate(offset(this.#offsetOfMaxTimestamp));
+    let hit: TimestampOffset | undefined;
+    await walkBatches(this.files.log, this.logFile, { from: at?.position ?? 0, end: this.sizeBytes, whole: true }, ({ header, bytes }) => {
+      if (header.maxTimestamp !== this.maxTimestamp) return true;
+      hit = timestampOffsetInBatch(bytes!, header, header.maxTimestamp);
+      return false;
+    });
+    return hit;
+  }
+
   /** Cuts the segment before the first batch holding `target` or above. */
   async truncateTo(target: Offset): Promise<void> {
     const at = await this.locate(target);

@@ -86,6 +86,10 @@ export class TrackedLog implements PartitionLog {
     return this.inner.offsetForTimestamp(timestamp);
   }
 
+  maxTimestampRecord(): Promise<TimestampOffset | undefined> {
+    return this.inner.maxTimestampRecord();
+  }
+
   applyRetention(highWatermark: Offset): Promise<number> {
     this.touch(0);
     return this.inner.applyRetention(highWatermark);
