@@ -99,7 +99,7 @@ export class Segment {
     return join(this.dir, segmentFileName(this.baseOffset, file));
   }
 
-  /** Runs `fn` with a pooled handle of one of the segment's files; `create` only where files are made. */
+  /** Runs `fn` with a pooled handle of one of the segment's files; only open() creates them (a vanished file is an error). */
   #use<T>(file: SegmentFile, fn: (fh: FileHandle) => Promise<T>, create = false): Promise<T> {
     return this.pool.use(this.#path(file), fn, { create });
   }
@@ -171,19 +171,15 @@ export class Segment {
 
   async #rewrite(file: SegmentFile, buf: Buffer): Promise<void> {
     this.#unsynced.add(file);
-    await this.#use(
-      file,
-      async (fh) => {
-        await writeAll(fh, buf, 0);
-        await fh.truncate(buf.length);
-      },
-      true,
-    );
+    await this.#use(file, async (fh) => {
+      await writeAll(fh, buf, 0);
+      await fh.truncate(buf.length);
+    });
   }
 
   async #writeAll(file: SegmentFile, buf: Buffer, position: number): Promise<void> {
     this.#unsynced.add(file);
-    await this.#use(file, (fh) => writeAll(fh, buf, position), true);
+    await this.#use(file, (fh) => writeAll(fh, buf, position));
   }
 
   /** Forgets the accounting, for a rebuild from the file. */
