@@ -84,8 +84,13 @@ export class Segment {
   static async open(dir: string, base: Offset, indexIntervalBytes: number, pool: FilePool): Promise<Segment> {
     const existed = (await exists(join(dir, segmentFileName(base, '.index')))) && (await exists(join(dir, segmentFileName(base, '.timeindex'))));
     const seg = new Segment(dir, base, indexIntervalBytes, pool);
-    seg.sizeBytes = await seg.#use('.log', async (fh) => (await fh.stat()).size, true);
-    for (const f of ['.index', '.timeindex'] as const) await seg.#use(f, () => Promise.resolve(), true);
+    try {
+      seg.sizeBytes = await seg.#use('.log', async (fh) => (await fh.stat()).size, true);
+      for (const f of ['.index', '.timeindex'] as const) await seg.#use(f, () => Promise.resolve(), true);
+    } catch (e) {
+      await seg.close();
+      throw e;
+    }
     for (const f of SEGMENT_FILES) seg.#unsynced.add(f);
     seg.indexFilesMissing = !existed;
     return seg;
@@ -103,6 +108,7 @@ export class Segment {
   #use<T>(file: SegmentFile, fn: (fh: FileHandle) => Promise<T>, create = false): Promise<T> {
     return this.pool.use(this.#path(file), fn, { create });
   }
+
   get isEmpty(): boolean {
     return this.sizeBytes === 0;
   }
