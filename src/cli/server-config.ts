@@ -60,6 +60,7 @@ export const SETTINGS = {
   replicaFetchWaitMsMax: setting('replica-fetch-wait-max-ms', 'replica.fetch.wait.max.ms'),
   fsync: setting('fsync', 'flotilla.fsync'),
   autoCreateTopics: setting('auto-create-topics-enable', 'auto.create.topics.enable'),
+  segmentFilesOpenMax: setting('max-open-segment-files', 'flotilla.max.open.segment.files'),
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -176,6 +177,7 @@ function parseTiming(raw: RawOf, problems: string[]): Timing | undefined {
     replicaFetchWaitMsMax: int('replicaFetchWaitMsMax', SERVER_DEFAULTS.replicaFetchWaitMsMax, 0),
     fsync: parseFsync(raw('fsync'), problems),
     autoCreateTopics: parseBoolean(raw('autoCreateTopics'), SERVER_DEFAULTS.autoCreateTopics, problems),
+    segmentFilesOpenMax: int('segmentFilesOpenMax', SERVER_DEFAULTS.segmentFilesOpenMax),
   };
   if (Object.values(timing).some((v) => v === undefined)) return undefined;
   const t = timing as Timing;

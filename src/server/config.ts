@@ -1,6 +1,7 @@
 // What one flotilla node runs with: parsed from `flotilla server` flags or a server.properties file
 // (src/cli/server-config.ts), then handed to FlotillaServer.start (server.ts). Names follow Kafka's
 // configs (in camel case here; kebab-case flags and dotted keys outside).
+import { SEGMENT_FILES_OPEN_MAX_DEFAULT } from '../broker/log/file-pool.js';
 import type { NodeId } from '../raft/core/types.js';
 
 export type Role = 'broker' | 'controller';
@@ -61,6 +62,8 @@ export interface ServerConfig {
   readonly fsync: 'always' | 'never';
   /** auto.create.topics.enable (off by default, unlike Kafka). */
   readonly autoCreateTopics: boolean;
+  /** --max-open-segment-files: the broker's cap on open segment file handles (FilePool). */
+  readonly segmentFilesOpenMax: number;
 }
 
 /** Defaults of everything but identity and addresses. See DEFAULTS_WHY in the README. */
@@ -80,4 +83,5 @@ export const SERVER_DEFAULTS = {
   replicaFetchWaitMsMax: 500,
   fsync: 'never',
   autoCreateTopics: false,
+  segmentFilesOpenMax: SEGMENT_FILES_OPEN_MAX_DEFAULT,
 } as const satisfies Partial<ServerConfig>;

@@ -13,6 +13,7 @@ import type { KafkaListener } from '../broker/kafka/listener.js';
 import { startKafkaListeners, withBoundPorts } from '../broker/kafka/serve.js';
 import { BrokerLifecycle } from '../broker/lifecycle.js';
 import { DiskPartitionLog } from '../broker/log/disk-log.js';
+import { FilePool } from '../broker/log/file-pool.js';
 import { BlockProducerIds } from '../broker/producer-ids.js';
 import { serveFollowerFetch } from '../broker/replica/leader-fetch.js';
 import { ReplicaManager } from '../broker/replica/replica-manager.js';
@@ -201,10 +202,12 @@ export class FlotillaServer {
 function startReplicaManager(config: ServerConfig, client: ControllerClient, brokerEpoch: () => number, log: Logger): ReplicaManager {
   const self = brokerId(config.nodeId);
   const partitionLog = log.child({ component: 'partition-log' });
+  // One cap on segment file handles for all of this broker's partition logs.
+  const files = new FilePool(config.segmentFilesOpenMax);
   return new ReplicaManager({
     self,
     logDir: config.dataDir,
-    openLog: (dir, logConfig) => DiskPartitionLog.open(dir, { config: logConfig, logger: partitionLog.child({ dir }) }),
+    openLog: (dir, logConfig) => DiskPartitionLog.open(dir, { config: logConfig, logger: partitionLog.child({ dir }), files }),
     alterPartition: async (req) => {
       const r = await client.call('alterPartition', { ...req, brokerId: self, brokerEpoch: brokerEpoch(), newIsr: [...req.newIsr] });
       if (r.error) return { error: r.error.code ?? 'UNKNOWN_SERVER_ERROR' };

@@ -45,6 +45,12 @@ test('a combined node from flags, with defaults for everything else', () => {
   assert.equal(config.brokerHeartbeatIntervalMs, SERVER_DEFAULTS.brokerHeartbeatIntervalMs);
   assert.equal(config.leaderImbalanceCheckIntervalMs, SERVER_DEFAULTS.leaderImbalanceCheckIntervalMs);
   assert.equal(config.raftTickMs, SERVER_DEFAULTS.raftTickMs);
+  assert.equal(config.segmentFilesOpenMax, 4_096);
+});
+
+test('the cap on open segment files comes from --max-open-segment-files or flotilla.max.open.segment.files', () => {
+  assert.equal(parseServerConfig({ ...COMBINED, 'max-open-segment-files': '64' }).config.segmentFilesOpenMax, 64);
+  assert.equal(parseServerConfig(COMBINED, 'flotilla.max.open.segment.files=128\n').config.segmentFilesOpenMax, 128);
 });
 
 test('a broker-only node with an INTERNAL listener on port 0, a rack and advertised listeners', () => {
@@ -132,6 +138,8 @@ test('bad values name the flag, or the key and line, and the value', () => {
     [{ ...COMBINED, 'default-replication-factor': '40000' }, ['--default-replication-factor: expected an integer from 1 to 32767, got "40000"']],
     [{ ...COMBINED, 'broker-heartbeat-interval-ms': '1.5' }, ['--broker-heartbeat-interval-ms: expected an integer from 1 to 2147483647, got "1.5"']],
     [{ ...COMBINED, 'auto-leader-rebalance-enable': 'yes' }, ['--auto-leader-rebalance-enable: expected true or false, got "yes"']],
+    [{ ...COMBINED, 'max-open-segment-files': '0' }, ['--max-open-segment-files: expected an integer from 1 to 2147483647, got "0"']],
+    [{ ...COMBINED, 'max-open-segment-files': 'lots' }, ['--max-open-segment-files: expected an integer from 1 to 2147483647, got "lots"']],
     [{ ...COMBINED, 'broker-heartbeat-interval-ms': '3000' }, [`--broker-heartbeat-interval-ms (3000) must be less than --broker-session-timeout-ms (${SERVER_DEFAULTS.brokerSessionTimeoutMs}, the default)`]],
     [{ ...COMBINED, 'raft-tick-ms': '500', 'controller-quorum-election-timeout-ms': '400' }, ['--raft-tick-ms (500) must be less than --controller-quorum-election-timeout-ms (400)']],
   ];

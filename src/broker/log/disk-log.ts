@@ -14,6 +14,7 @@ import { logger as makeLogger, type Logger } from '../../util/log.js';
 import { checkFollowerAppend, epochStarts, stampLeaderAppend, type CheckedAppend } from './append-checks.js';
 import { OffsetCheckpoint } from './checkpoint.js';
 import { LogError } from './errors.js';
+import { sharedFilePool, type FilePool } from './file-pool.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, readEpochCheckpoint, writeEpochCheckpoint, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { loadSegments } from './log-loader.js';
 import { checkAppendFits, checkLogConfig, checkReadRange } from './memory-log.js';
@@ -31,6 +32,8 @@ export interface DiskLogOptions {
   readonly logger?: Logger;
   /** The budget this log's tail cache shares (default: the process-wide one). */
   readonly tailCacheBudget?: TailCacheBudget;
+  /** Where segment file handles come from: the broker's pool; by default one shared by the process. */
+  readonly files?: FilePool;
 }
 
 export class DiskPartitionLog implements PartitionLog {
@@ -45,6 +48,7 @@ export class DiskPartitionLog implements PartitionLog {
     private segments: Segment[],
     private epochs: LeaderEpochCache,
     private recoveryPoint: Offset,
+    private readonly files: FilePool,
     tailCacheBudget: TailCacheBudget | undefined,
   ) {
     this.#tail = new TailCache(tailCacheBudget);
@@ -57,7 +61,8 @@ export class DiskPartitionLog implements PartitionLog {
     const recoveryFile = new OffsetCheckpoint(join(dir, RECOVERY_POINT_FILE));
     // A missing or unreadable recovery point means nothing is known flushed: recover everything.
     const recovered = (await recoveryFile.read().catch(() => undefined)) ?? offset(0);
-    const segments = await loadSegments({ dir, indexIntervalBytes: config.indexIntervalBytes, recoveryPoint: recovered, logger: log });
+    const files = options.files ?? sharedFilePool();
+    const segments = await loadSegments({ dir, indexIntervalBytes: config.indexIntervalBytes, recoveryPoint: recovered, logger: log, files });
     let epochs: LeaderEpochCache;
     try {
       epochs = new LeaderEpochCache(await readEpochCheckpoint(join(dir, LEADER_EPOCH_CHECKPOINT_FILE)));
@@ -66,7 +71,7 @@ export class DiskPartitionLog implements PartitionLog {
       throw e;
     }
     const end = segments.at(-1)!.nextOffset;
-    const self = new DiskPartitionLog(dir, config, options.clockMs ?? systemClockMs, segments, epochs, offset(Math.min(recovered, end)), options.tailCacheBudget);
+    const self = new DiskPartitionLog(dir, config, options.clockMs ?? systemClockMs, segments, epochs, offset(Math.min(recovered, end)), files, options.tailCacheBudget);
     const cutEnd = epochs.truncateFromEnd(end);
     const cutStart = epochs.truncateFromStart(self.logStartOffset);
     if (cutEnd || cutStart) await self.#persistEpochs();
@@ -147,7 +152,8 @@ export class DiskPartitionLog implements PartitionLog {
     const old = this.#active;
     await old.seal();
     await old.flush();
-    this.segments.push(await Segment.openFiles(this.dir, this.logEndOffset, this.config.indexIntervalBytes));
+    await old.closeIndexFiles();
+    this.segments.push(await Segment.open(this.dir, this.logEndOffset, this.config.indexIntervalBytes, this.files));
   }
 
   read(from: Offset, maxBytes: number, maxOffsetExclusive: Offset): Promise<ReadResult> {
@@ -195,7 +201,7 @@ export class DiskPartitionLog implements PartitionLog {
       this.#tail.clear();
       await this.#lowerRecoveryPoint(start);
       for (const s of this.segments) await s.delete();
-      this.segments = [await Segment.openFiles(this.dir, start, this.config.indexIntervalBytes)];
+      this.segments = [await Segment.open(this.dir, start, this.config.indexIntervalBytes, this.files)];
       this.epochs = new LeaderEpochCache();
       await this.#persistEpochs();
       await this.#writeRecoveryPoint(start);

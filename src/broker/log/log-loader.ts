@@ -8,10 +8,12 @@
 //   cut off and logged (file, byte position, offset);
 // - in an earlier segment it is not a tail: the open fails with a CorruptRecordError naming the file
 //   and offset, rather than silently dropping the good segments after it.
+// A loaded sealed segment gives its pooled handles back at once: reads reopen its .log on demand.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../util/log.js';
 import { CorruptRecordError } from './errors.js';
+import type { FilePool } from './file-pool.js';
 import { decodeOffsetEntries, decodeTimeEntries } from './indexes.js';
 import { Segment, segmentFileName } from './segment.js';
 import { offset, type Offset } from './types.js';
@@ -24,21 +26,26 @@ export interface LoadContext {
   readonly indexIntervalBytes: number;
   readonly recoveryPoint: Offset;
   readonly logger: Logger;
+  readonly files: FilePool;
 }
 
 /** The segments of `dir`, oldest first, recovered; a fresh segment at 0 if there are none. */
 export async function loadSegments(ctx: LoadContext): Promise<Segment[]> {
   await mkdir(ctx.dir, { recursive: true });
   const bases = await listSegmentBases(ctx.dir);
-  if (bases.length === 0) return [await Segment.openFiles(ctx.dir, offset(0), ctx.indexIntervalBytes)];
+  if (bases.length === 0) return [await Segment.open(ctx.dir, offset(0), ctx.indexIntervalBytes, ctx.files)];
   const segments: Segment[] = [];
   try {
     for (let i = 0; i < bases.length; i++) {
-      const seg = await Segment.openFiles(ctx.dir, bases[i]!, ctx.indexIntervalBytes);
+      const seg = await Segment.open(ctx.dir, bases[i]!, ctx.indexIntervalBytes, ctx.files);
       segments.push(seg);
       const next = bases[i + 1];
-      if (next === undefined) await recoverTail(seg, ctx.logger);
-      else await loadSealed(seg, next, next > ctx.recoveryPoint, ctx.logger);
+      if (next === undefined) {
+        await recoverTail(seg, ctx.logger);
+      } else {
+        await loadSealed(seg, next, next > ctx.recoveryPoint, ctx.logger);
+        await seg.close();
+      }
     }
   } catch (e) {
     for (const s of segments) await s.close();

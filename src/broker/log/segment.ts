@@ -1,6 +1,12 @@
 // One segment of a partition log: `<baseOffset, 20 digits>.log` with the batches as appended, and
 // its sparse `.index` and `.timeindex` (indexes.ts). The in-memory indexes are the truth while the
 // segment is open; the files mirror them and are checked, or rebuilt, when the segment is loaded.
+//
+// A segment holds no file handles: each operation borrows one from the broker's FilePool, which may
+// close it (least recently used first) once the operation is done. Writes are positioned (the end
+// of the file is `sizeBytes`, in memory), so writing through a reopened handle is just open + write.
+// Index files are written only by appends to the active segment, sealing, rebuilds and
+// truncations; a sealed segment's index handles are closed after its roll (closeIndexFiles).
 import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
 import { writeSync } from 'node:fs';
@@ -8,6 +14,7 @@ import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { timestampOffsetInBatch } from './append-checks.js';
 import { CorruptRecordError } from './errors.js';
+import type { FilePool } from './file-pool.js';
 import {
   OFFSET_ENTRY_BYTES,
   TIME_ENTRY_BYTES,
@@ -20,7 +27,7 @@ import {
 } from './indexes.js';
 import type { TimestampOffset } from './partition-log.js';
 import { BATCH_HEADER_BYTES, checkBatchHeader, lastOffsetOf, type BatchAt, type BatchHeader } from './record-batch.js';
-import { openReadWrite, readAt, walkBatches } from './segment-file.js';
+import { readAt, walkBatches, type WalkedBatch } from './segment-file.js';
 import { offset, type Offset } from './types.js';
 
 /** Index entries hold positions and relative offsets as int32. */
@@ -28,7 +35,10 @@ export const SEGMENT_BYTES_LIMIT = 0x7fff_ffff;
 export const RELATIVE_OFFSET_MAX = 0x7fff_ffff;
 const NO_TIMESTAMP = -1;
 
-export const segmentFileName = (base: Offset, suffix: '.log' | '.index' | '.timeindex'): string => `${String(base).padStart(20, '0')}${suffix}`;
+type SegmentFile = '.log' | '.index' | '.timeindex';
+const SEGMENT_FILES: readonly SegmentFile[] = ['.log', '.index', '.timeindex'];
+
+export const segmentFileName = (base: Offset, suffix: SegmentFile): string => `${String(base).padStart(20, '0')}${suffix}`;
 
 /** Position of a batch and its header. */
 export interface Located {
@@ -49,33 +59,57 @@ export class Segment {
   #offsetOfMaxTimestamp = -1;
   #bytesSinceIndexEntry = 0;
   #lastBatchBytes = 0;
+  /**
+   * Files written since their last fsync. Evicting a handle does not fsync it (that would put a
+   * disk flush on the path of whichever partition needed the slot, on every append once the
+   * partitions outnumber the cap); instead flush() fsyncs each file listed here, through a reopened
+   * handle if need be. That is durable because fsync(2) writes back the file's dirty pages whatever
+   * descriptor wrote them (and since Linux 4.16 a writeback error no descriptor has seen yet is
+   * reported to one opened later), so the recovery point written after flush() stays honest.
+   */
+  readonly #unsynced = new Set<SegmentFile>();
 
-  constructor(
+  private constructor(
     readonly dir: string,
     readonly baseOffset: Offset,
     readonly indexIntervalBytes: number,
-    private readonly files: { log: FileHandle; index: FileHandle; timeIndex: FileHandle },
+    private readonly pool: FilePool,
   ) {
     this.nextOffset = baseOffset;
   }
 
-  static async openFiles(dir: string, base: Offset, indexIntervalBytes: number): Promise<Segment> {
+  /**
+   * Opens the segment at `base` in `dir`, creating its files if missing. Files that existed may hold
+   * writes of an earlier process that never reached the disk, so they count as not yet fsynced.
+   */
+  static async open(dir: string, base: Offset, indexIntervalBytes: number, pool: FilePool): Promise<Segment> {
     const existed = (await exists(join(dir, segmentFileName(base, '.index')))) && (await exists(join(dir, segmentFileName(base, '.timeindex'))));
-    const log = await openReadWrite(join(dir, segmentFileName(base, '.log')));
-    const index = await openReadWrite(join(dir, segmentFileName(base, '.index')));
-    const timeIndex = await openReadWrite(join(dir, segmentFileName(base, '.timeindex')));
-    const seg = new Segment(dir, base, indexIntervalBytes, { log, index, timeIndex });
-    seg.sizeBytes = (await log.stat()).size;
+    const seg = new Segment(dir, base, indexIntervalBytes, pool);
+    try {
+      seg.sizeBytes = await seg.#use('.log', async (fh) => (await fh.stat()).size, true);
+      for (const f of ['.index', '.timeindex'] as const) await seg.#use(f, () => Promise.resolve(), true);
+    } catch (e) {
+      await seg.close();
+      throw e;
+    }
+    for (const f of SEGMENT_FILES) seg.#unsynced.add(f);
     seg.indexFilesMissing = !existed;
     return seg;
   }
 
   get logFile(): string {
-    return join(this.dir, segmentFileName(this.baseOffset, '.log'));
+    return this.#path('.log');
   }
-  get logHandle(): FileHandle {
-    return this.files.log;
+
+  #path(file: SegmentFile): string {
+    return join(this.dir, segmentFileName(this.baseOffset, file));
   }
+
+  /** Runs `fn` with a pooled handle of one of the segment's files; only open() creates them (a vanished file is an error). */
+  #use<T>(file: SegmentFile, fn: (fh: FileHandle) => Promise<T>, create = false): Promise<T> {
+    return this.pool.use(this.#path(file), fn, { create });
+  }
+
   get isEmpty(): boolean {
     return this.sizeBytes === 0;
   }
@@ -89,7 +123,7 @@ export class Segment {
   async append(buf: Buffer, batches: readonly BatchAt[]): Promise<void> {
     assert.ok(this.sizeBytes + buf.length <= SEGMENT_BYTES_LIMIT, 'segment would exceed int32 positions');
     const at = this.sizeBytes;
-    await this.#writeAll(this.files.log, buf, at);
+    await this.#writeAll('.log', buf, at);
     this.sizeBytes += buf.length;
     const before = { offsets: this.offsetEntries.length, times: this.timeEntries.length };
     for (const b of batches) this.indexBatch(b.header, at + b.position);
@@ -127,10 +161,10 @@ export class Segment {
 
   async #appendIndexFiles(offsetsFrom: number, timesFrom: number): Promise<void> {
     if (offsetsFrom < this.offsetEntries.length) {
-      await this.#writeAll(this.files.index, encodeOffsetEntries(this.offsetEntries.slice(offsetsFrom)), offsetsFrom * OFFSET_ENTRY_BYTES);
+      await this.#writeAll('.index', encodeOffsetEntries(this.offsetEntries.slice(offsetsFrom)), offsetsFrom * OFFSET_ENTRY_BYTES);
     }
     if (timesFrom < this.timeEntries.length) {
-      await this.#writeAll(this.files.timeIndex, encodeTimeEntries(this.timeEntries.slice(timesFrom)), timesFrom * TIME_ENTRY_BYTES);
+      await this.#writeAll('.timeindex', encodeTimeEntries(this.timeEntries.slice(timesFrom)), timesFrom * TIME_ENTRY_BYTES);
     }
   }
 
@@ -138,19 +172,21 @@ export class Segment {
   async writeIndexFiles(): Promise<void> {
     const offsets = encodeOffsetEntries(this.offsetEntries);
     const times = encodeTimeEntries(this.timeEntries);
-    await this.#writeAll(this.files.index, offsets, 0);
-    await this.files.index.truncate(offsets.length);
-    await this.#writeAll(this.files.timeIndex, times, 0);
-    await this.files.timeIndex.truncate(times.length);
+    await this.#rewrite('.index', offsets);
+    await this.#rewrite('.timeindex', times);
   }
 
-  /**
-   * Writes synchronously, as Kafka's request threads do: a write lands in the page cache (fsync is
-   * separate and stays asynchronous), and a synchronous write costs a few microseconds where a
-   * thread-pool round trip costs tens (`npm run bench`: about a third more produce throughput).
-   */
-  async #writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-    for (let done = 0; done < buf.length; ) done += writeSync(fh.fd, buf, done, buf.length - done, position + done);
+  async #rewrite(file: SegmentFile, buf: Buffer): Promise<void> {
+    this.#unsynced.add(file);
+    await this.#use(file, async (fh) => {
+      await writeAll(fh, buf, 0);
+      await fh.truncate(buf.length);
+    });
+  }
+
+  async #writeAll(file: SegmentFile, buf: Buffer, position: number): Promise<void> {
+    this.#unsynced.add(file);
+    await this.#use(file, (fh) => writeAll(fh, buf, position));
   }
 
   /** Forgets the accounting, for a rebuild from the file. */
@@ -176,7 +212,7 @@ export class Segment {
     this.#offsetOfMaxTimestamp = lastTime === undefined ? -1 : this.baseOffset + lastTime.relativeOffset;
     this.#bytesSinceIndexEntry = 0;
     this.nextOffset = offset(this.baseOffset + (lastEntry?.relativeOffset ?? 0));
-    await walkBatches(this.files.log, this.logFile, { from: lastEntry?.position ?? 0, end: this.sizeBytes, whole: false }, ({ header, position }) => {
+    await this.#walk({ from: lastEntry?.position ?? 0, end: this.sizeBytes, whole: false }, ({ header, position }) => {
       this.#checkContinues(header, position);
       if (header.maxTimestamp > this.maxTimestamp) {
         this.maxTimestamp = header.maxTimestamp;
@@ -203,7 +239,7 @@ export class Segment {
 
   async #readFirstTimestamp(): Promise<void> {
     this.firstTimestamp = NO_TIMESTAMP;
-    await walkBatches(this.files.log, this.logFile, { from: 0, end: this.sizeBytes, whole: false }, ({ header }) => {
+    await this.#walk({ from: 0, end: this.sizeBytes, whole: false }, ({ header }) => {
       this.firstTimestamp = header.maxTimestamp;
       return false;
     });
@@ -216,7 +252,7 @@ export class Segment {
   async scan(): Promise<{ error: CorruptRecordError; position: number } | undefined> {
     this.resetAccounting();
     try {
-      await walkBatches(this.files.log, this.logFile, { from: 0, end: this.sizeBytes, whole: true }, ({ header, position }) => {
+      await this.#walk({ from: 0, end: this.sizeBytes, whole: true }, ({ header, position }) => {
         this.#checkContinues(header, position);
         this.indexBatch(header, position);
       });
@@ -232,7 +268,7 @@ export class Segment {
     if (target >= this.nextOffset) return undefined;
     const from = floorPosition(this.offsetEntries, Math.max(0, target - this.baseOffset));
     let found: Located | undefined;
-    await walkBatches(this.files.log, this.logFile, { from, end: this.sizeBytes, whole: false }, ({ header, position }) => {
+    await this.#walk({ from, end: this.sizeBytes, whole: false }, ({ header, position }) => {
       if (lastOffsetOf(header) < target) return true;
       found = { position, header };
       return false;
@@ -244,8 +280,12 @@ export class Segment {
    * Whole batches from `position`: as many as fit `budgetBytes` (at least one if `takeFirst`),
    * stopping before any that reaches `maxOffsetExclusive`. One read; batches are not re-encoded.
    */
-  async readFrom(position: number, budgetBytes: number, maxOffsetExclusive: Offset, takeFirst: boolean): Promise<{ slice: Buffer; lastOffset: Offset | undefined }> {
-    let buf = await readAt(this.files.log, position, Math.min(this.sizeBytes - position, Math.max(budgetBytes, BATCH_HEADER_BYTES)));
+  readFrom(position: number, budgetBytes: number, maxOffsetExclusive: Offset, takeFirst: boolean): Promise<{ slice: Buffer; lastOffset: Offset | undefined }> {
+    return this.#use('.log', (fh) => this.#readFrom(fh, position, budgetBytes, maxOffsetExclusive, takeFirst));
+  }
+
+  async #readFrom(fh: FileHandle, position: number, budgetBytes: number, maxOffsetExclusive: Offset, takeFirst: boolean): Promise<{ slice: Buffer; lastOffset: Offset | undefined }> {
+    let buf = await readAt(fh, position, Math.min(this.sizeBytes - position, Math.max(budgetBytes, BATCH_HEADER_BYTES)));
     let used = 0;
     let lastOffset: Offset | undefined;
     while (used + BATCH_HEADER_BYTES <= buf.length) {
@@ -255,7 +295,7 @@ export class Segment {
       if (!mustTake && used + h.sizeBytes > budgetBytes) break;
       if (used + h.sizeBytes > buf.length) {
         if (!mustTake) break;
-        buf = await readAt(this.files.log, position, h.sizeBytes);
+        buf = await readAt(fh, position, h.sizeBytes);
       }
       used += h.sizeBytes;
       lastOffset = lastOffsetOf(h);
@@ -269,7 +309,7 @@ export class Segment {
     const entry = lastTimeEntryBelow(this.timeEntries, timestamp);
     const from = entry === undefined ? 0 : floorPosition(this.offsetEntries, entry.relativeOffset);
     let hit: TimestampOffset | undefined;
-    await walkBatches(this.files.log, this.logFile, { from, end: this.sizeBytes, whole: true }, ({ header, bytes }) => {
+    await this.#walk({ from, end: this.sizeBytes, whole: true }, ({ header, bytes }) => {
       if (header.maxTimestamp < timestamp) return true;
       hit = timestampOffsetInBatch(bytes!, header, timestamp);
       return false;
@@ -283,7 +323,7 @@ export class Segment {
     // #offsetOfMaxTimestamp is in the earliest batch reaching maxTimestamp: the walk stops there.
     const at = await this.locate(offset(this.#offsetOfMaxTimestamp));
     let hit: TimestampOffset | undefined;
-    await walkBatches(this.files.log, this.logFile, { from: at?.position ?? 0, end: this.sizeBytes, whole: true }, ({ header, bytes }) => {
+    await this.#walk({ from: at?.position ?? 0, end: this.sizeBytes, whole: true }, ({ header, bytes }) => {
       if (header.maxTimestamp !== this.maxTimestamp) return true;
       hit = timestampOffsetInBatch(bytes!, header, header.maxTimestamp);
       return false;
@@ -300,7 +340,8 @@ export class Segment {
 
   /** Cuts the .log at `position` (a batch boundary) and the indexes with it. */
   async truncateFile(position: number): Promise<void> {
-    await this.files.log.truncate(position);
+    this.#unsynced.add('.log');
+    await this.#use('.log', (fh) => fh.truncate(position));
     this.sizeBytes = position;
     this.offsetEntries = this.offsetEntries.filter((e) => e.position < position);
     const lastEntry = this.offsetEntries.at(-1);
@@ -313,28 +354,58 @@ export class Segment {
 
   async #offsetAtOrAfter(position: number, from: OffsetEntry | undefined): Promise<Offset> {
     let next = offset(this.baseOffset + (from?.relativeOffset ?? 0));
-    await walkBatches(this.files.log, this.logFile, { from: from?.position ?? 0, end: position, whole: false }, ({ header }) => {
+    await this.#walk({ from: from?.position ?? 0, end: position, whole: false }, ({ header }) => {
       next = offset(lastOffsetOf(header) + 1);
     });
     return next;
   }
 
+  #walk(range: { from: number; end: number; whole: boolean }, visit: (b: WalkedBatch) => boolean | void): Promise<void> {
+    return this.#use('.log', (fh) => walkBatches(fh, this.logFile, range, visit));
+  }
+
+  /** Fsyncs the files written since their last fsync (reopening any whose handle was evicted). */
   async flush(): Promise<void> {
-    await this.files.log.sync();
-    await this.files.index.sync();
-    await this.files.timeIndex.sync();
+    for (const file of SEGMENT_FILES) {
+      if (!this.#unsynced.has(file)) continue;
+      // Cleared before the fsync: a write landing meanwhile marks the file again. On failure it is
+      // marked again, so the next flush retries instead of vouching for unsynced bytes.
+      this.#unsynced.delete(file);
+      try {
+        await this.#use(file, (fh) => fh.sync());
+      } catch (e) {
+        this.#unsynced.add(file);
+        throw e;
+      }
+    }
   }
 
+  /** A sealed segment's indexes are not written again (but by a truncation or rebuild): free their handles. */
+  async closeIndexFiles(): Promise<void> {
+    await this.pool.close(this.#path('.index'));
+    await this.pool.close(this.#path('.timeindex'));
+  }
+
+  /** Closes the segment's pooled handles, without fsync (flush first for that). */
   async close(): Promise<void> {
-    await this.files.log.close();
-    await this.files.index.close();
-    await this.files.timeIndex.close();
+    for (const file of SEGMENT_FILES) await this.pool.close(this.#path(file));
   }
 
+  /** Closes the handles first, so none outlives its file. */
   async delete(): Promise<void> {
     await this.close();
-    for (const suffix of ['.log', '.index', '.timeindex'] as const) await rm(join(this.dir, segmentFileName(this.baseOffset, suffix)), { force: true });
+    this.#unsynced.clear();
+    for (const file of SEGMENT_FILES) await rm(this.#path(file), { force: true });
   }
+}
+
+/**
+ * Writes synchronously, as Kafka's request threads do: a write lands in the page cache (fsync is
+ * separate and stays asynchronous), and a synchronous write costs a few microseconds where a
+ * thread-pool round trip costs tens (`npm run bench`: about a fifth more produce throughput).
+ */
+async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < buf.length; ) done += writeSync(fh.fd, buf, done, buf.length - done, position + done);
 }
 
 function checkedHeader(buf: Buffer, at: number, availableBytes: number, filePosition: number, file: string): BatchHeader {
