@@ -99,7 +99,8 @@ describe('@platformatic/kafka 1.x', { timeout: 4 * CLIENT_DEADLINE_MS }, () => {
 async function produceAll(producer: Producer, topic: string, records: readonly TestRecord[]): Promise<void> {
   for (let from = 0; from < records.length; from += SEND_CHUNK) {
     const messages = records.slice(from, from + SEND_CHUNK).map((r) => ({ topic, partition: 0, key: r.key, value: r.value, headers: new Map(r.headers.map(([k, v]) => [Buffer.from(k), v])) }));
-    const result = await producer.send({ messages });
+    // acks per send: a non-idempotent producer of this client ignores the constructor's (it sends acks=1).
+    const result = await producer.send({ acks: ProduceAcks.ALL, messages });
     assert.deepEqual(result.offsets, [{ topic, partition: 0, offset: BigInt(from) }], `the send of records ${from}..`);
   }
 }
