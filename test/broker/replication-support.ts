@@ -108,6 +108,8 @@ export class ReplicationHarness {
     for (const r of result.response) assert.equal(r.error, undefined, r.error?.message);
     this.image = applyResult(this.image, result);
     await this.publish();
+    // A retention change starts a retention pass beside the image; the tests look after it.
+    await Promise.all([...this.managers.values()].map((m) => m.retentionSettled()));
   }
 
   registration(topic: string, partition = 0): PartitionRegistration {

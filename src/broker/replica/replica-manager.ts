@@ -20,6 +20,7 @@ import type { MetadataImage, PartitionRegistration, TopicImage } from '../../met
 import { NO_LEADER, type BrokerId, type LeaderEpoch, type PartitionEpoch, type PartitionIndex, type TopicId } from '../../metadata/types.js';
 import type { Logger } from '../../util/log.js';
 import { HighWatermarkCheckpoint } from '../log/checkpoint.js';
+import { LogError } from '../log/errors.js';
 import type { LogConfig, PartitionLog } from '../log/partition-log.js';
 import { offset } from '../log/types.js';
 import { FileSnapshotStore, type ProducerSnapshotStore } from '../producer/producer-snapshot.js';
@@ -109,6 +110,8 @@ export class ReplicaManager {
   private readonly hosted = new Map<string, Hosted>();
   private image: MetadataImage | undefined;
   private applying: Promise<void> | undefined;
+  /** Retention passes that follow a retention change, one after another, off the image path. */
+  private retaining: Promise<void> = Promise.resolve();
   private nextImage: MetadataImage | undefined;
   private readonly fetchers: FollowerFetchers;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -195,9 +198,15 @@ export class ReplicaManager {
     const retentionChanged = await this.reconfigureLogs(this.image, image);
     this.image = image;
     // Kafka leaves a new retention to the next log.retention.check.interval.ms (5 minutes by
-    // default). An operator lowering retention usually wants the space back now, and one pass over
-    // the topic's partitions is cheap, so those partitions are checked at once.
-    await this.retain(retentionChanged);
+    // default). An operator lowering retention usually wants the space back now, so those
+    // partitions are checked at once, but not inside the image: deleting (and rolling) segments
+    // must not hold back the leadership changes the next image carries.
+    if (retentionChanged.length > 0) this.retaining = this.retaining.then(() => this.retain(retentionChanged));
+  }
+
+  /** Settles when the retention passes started by config changes so far are done. */
+  retentionSettled(): Promise<void> {
+    return this.retaining;
   }
 
   /**
@@ -380,6 +389,7 @@ export class ReplicaManager {
         const removed = await p.applyRetention();
         if (removed > 0) this.options.log.info({ topic: p.key.topic, partition: p.key.partition, segments: removed, logStartOffset: p.log.logStartOffset }, 'retention deleted old segments');
       } catch (error) {
+        if (error instanceof LogError && error.code === 'CLOSED') continue; // the partition left this broker meanwhile
         this.options.log.warn({ err: error, topic: p.key.topic, partition: p.key.partition }, 'retention failed');
       }
     }
@@ -391,6 +401,7 @@ export class ReplicaManager {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.applying;
+    await this.retaining;
     await this.fetchers.stop();
     await this.checkpointHws();
     for (const h of this.hosted.values()) {
