@@ -174,6 +174,7 @@ export class FilePool {
 
   /** Every waiter retries: a slot or an idle handle may have appeared. */
   #wake(): void {
+    if (this.#waiters.length === 0) return; // the common case: every use of an idle pool ends here
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();

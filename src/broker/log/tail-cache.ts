@@ -146,6 +146,7 @@ export class TailCache {
   }
 
   clear(): void {
+    if (this.#batches.length === 0) return; // every follower append clears: keep that free
     for (let i = this.#first; i < this.#batches.length; i++) this.budget.release(this.#batches[i]!);
     this.#batches = [];
     this.#first = 0;
